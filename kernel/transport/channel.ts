@@ -1,0 +1,44 @@
+// The interpreter's end of the bridge: starts the server thread and offers typed send/receive.
+import { Worker } from "node:worker_threads";
+import { writeSync } from "node:fs";
+import type { ServerOptions, ToInterpreter, ToServer } from "./bridge.js";
+
+export class ServerChannel {
+  private readonly worker: Worker;
+  readonly interruptAck: Int32Array;
+
+  constructor(options: Omit<ServerOptions, "interruptAck">, onMessage: (message: ToInterpreter) => void) {
+    const ackBuffer = new SharedArrayBuffer(4);
+    this.interruptAck = new Int32Array(ackBuffer);
+    this.worker = new Worker(new URL("./server.js", import.meta.url), {
+      workerData: { ...options, interruptAck: ackBuffer } satisfies ServerOptions,
+      // Keep the thread's own stdio away from the main thread's process.stdout/stderr, which carry
+      // the user's output to the notebook; pass it straight to the kernel's stderr instead.
+      stdout: true,
+      stderr: true,
+    });
+    const passThrough = (chunk: Buffer) => {
+      try {
+        writeSync(2, chunk);
+      } catch {
+        // stderr is gone; nothing to do.
+      }
+    };
+    this.worker.stdout.on("data", passThrough);
+    this.worker.stderr.on("data", passThrough);
+    this.worker.on("message", onMessage);
+    this.worker.on("error", (err) => {
+      writeSync(2, `[tsamp] server thread failed: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    });
+    this.worker.on("exit", (code) => process.exit(code));
+  }
+
+  send(message: ToServer): void {
+    this.worker.postMessage(message);
+  }
+
+  acknowledgeInterrupt(seq: number): void {
+    Atomics.store(this.interruptAck, 0, seq);
+  }
+}

@@ -1,0 +1,6 @@
+// The one TensorFlow.js instance tsamp uses. Everything in lib/ imports tf from here, and the public
+// surface re-exports it, so user code and the library never disagree about which registry,
+// backend or tensor class is in play.
+export * from "@tensorflow/tfjs-core";
+export * from "@tensorflow/tfjs-layers";
+import "@tensorflow/tfjs-backend-cpu";
