@@ -12,15 +12,26 @@ import { createDisplay } from "./display/display-api.js";
 import { CommRegistry } from "./comm/registry.js";
 import { HistoryStore } from "./history/store.js";
 import type { RequestContext } from "./requests.js";
-import { ExecuteQueue } from "./handlers/execute.js";
 import { handleHistory } from "./handlers/history.js";
 import { handleComm } from "./handlers/comm.js";
-import { handleComplete, handleInspect, handleIsComplete } from "./handlers/language.js";
-import { ExecutionEngine, type LibrarySurface } from "./execution/engine.js";
-import { createImporter } from "./execution/imports.js";
-import { installPrelude, loadLibrary, preludeDts } from "./prelude.js";
-import { NotebookLanguageService } from "./language/service.js";
+import type { LibrarySurface } from "./execution/engine.js";
+import type { NotebookLanguageService } from "./language/service.js";
 import { log } from "./log.js";
+
+// TypeScript, the compiler-backed handlers and tfjs take hundreds of milliseconds to load. They are
+// imported only after the server thread is up, so kernel_info is answered while they load.
+async function loadHeavyModules() {
+  const [execute, language, engine, imports, prelude, service] = await Promise.all([
+    import("./handlers/execute.js"),
+    import("./handlers/language.js"),
+    import("./execution/engine.js"),
+    import("./execution/imports.js"),
+    import("./prelude.js"),
+    import("./language/service.js"),
+  ]);
+  return { ...execute, ...language, ...engine, ...imports, ...prelude, ...service };
+}
+type HeavyModules = Awaited<ReturnType<typeof loadHeavyModules>>;
 
 const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -54,13 +65,15 @@ export function startKernel(connection: ConnectionInfo): void {
   let libraryNames: string[] = [];
   let library: LibrarySurface | null = null;
   let language: NotebookLanguageService | null = null;
+  let modules: HeavyModules | null = null;
   const cwd = process.cwd();
   const makeLanguage = () =>
-    new NotebookLanguageService({ cwd, preludeDts: preludeDts(libraryNames), fallbackModuleRoots: [PACKAGE_ROOT] });
+    new modules!.NotebookLanguageService({ cwd, preludeDts: modules!.preludeDts(libraryNames), fallbackModuleRoots: [PACKAGE_ROOT] });
 
   const ready = (async () => {
-    const exports = await loadLibrary();
-    const installed = installPrelude(exports, { display: createDisplay(router), input, comms });
+    modules = await loadHeavyModules();
+    const exports = await modules.loadLibrary();
+    const installed = modules.installPrelude(exports, { display: createDisplay(router), input, comms });
     libraryNames = installed.names;
     library = installed.surface;
     const backends = (exports as { backends?: { auto?: () => Promise<unknown> } }).backends;
@@ -71,34 +84,24 @@ export function startKernel(connection: ConnectionInfo): void {
   })();
   ready.catch((err: Error) => log(`startup failed: ${err.stack ?? err.message}`));
 
-  const engine = new ExecutionEngine({
-    language: () => (language ??= makeLanguage()),
-    resetLanguage: () => (language = makeLanguage()),
-    runtime: {
-      declare(names: string[]) {
-        const scope = globalThis as Record<string, unknown>;
-        for (const name of names) {
-          const existing = Object.getOwnPropertyDescriptor(scope, name);
-          if (!existing || (!("value" in existing) && existing.configurable) || (existing.writable === false && existing.configurable)) {
-            Object.defineProperty(scope, name, { value: existing && "value" in existing ? existing.value : undefined, writable: true, configurable: true, enumerable: false });
-          }
-        }
+  const executions = ready.then(() => {
+    const engine = new modules!.ExecutionEngine({
+      language: () => (language ??= makeLanguage()),
+      resetLanguage: () => (language = makeLanguage()),
+      runtime: {
+        declare: declareGlobals,
+        import: modules!.createImporter(() => process.cwd()),
       },
-      import: createImporter(() => process.cwd()),
-    },
-    library: async () => {
-      await ready;
-      return library!;
-    },
-  });
-  const executions = new ExecuteQueue({
-    engine,
-    router,
-    history,
-    ready,
-    setActiveRequest(request, allowStdin) {
-      active = request ? { request, allowStdin } : null;
-    },
+      library: async () => library!,
+    });
+    return new modules!.ExecuteQueue({
+      engine,
+      router,
+      history,
+      setActiveRequest(request, allowStdin) {
+        active = request ? { request, allowStdin } : null;
+      },
+    });
   });
 
   function context(message: IncomingRequest): RequestContext {
@@ -117,18 +120,25 @@ export function startKernel(connection: ConnectionInfo): void {
     const request = context(message);
     const done = () => channel.send({ kind: "done", id: message.id });
     const type = message.header.msg_type;
-    if (type === "execute_request") return executions.enqueue(request, done);
+    // Executions finish (and go idle) when their cell does; everything else when its handler returns.
+    let finishesHere = true;
     try {
       switch (type) {
+        case "execute_request":
+          finishesHere = false;
+          (await executions).enqueue(request, done);
+          return;
         case "complete_request":
+          await ready;
+          modules!.handleComplete(language!, request);
+          break;
         case "inspect_request":
           await ready;
-          if (type === "complete_request") handleComplete(language!, request);
-          else handleInspect(language!, request);
+          modules!.handleInspect(language!, request);
           break;
         case "is_complete_request":
           await ready;
-          handleIsComplete(request);
+          modules!.handleIsComplete(request);
           break;
         case "history_request":
           handleHistory(history, request);
@@ -143,6 +153,7 @@ export function startKernel(connection: ConnectionInfo): void {
           // Deprecated on shell since 5.x but still sent by some clients.
           const restart = Boolean(message.content.restart);
           request.reply("shutdown_reply", { status: "ok", restart });
+          finishesHere = false;
           done();
           shutdown();
           return;
@@ -159,10 +170,11 @@ export function startKernel(connection: ConnectionInfo): void {
           }
       }
     } catch (err) {
+      finishesHere = true;
       log(`${type} failed: ${(err as Error).stack ?? String(err)}`);
       request.reply(type.replace(/_request$/, "_reply"), { status: "error", ename: "InternalError", evalue: String((err as Error).message ?? err), traceback: [] });
     } finally {
-      done();
+      if (finishesHere) done();
     }
   }
 
@@ -182,7 +194,7 @@ export function startKernel(connection: ConnectionInfo): void {
           inputWaiters.delete(id);
           waiter.reject(new Error("interrupted while waiting for input"));
         }
-        executions.interrupt();
+        void executions.then((queue) => queue.interrupt());
         return;
       case "input_reply": {
         const waiter = inputWaiters.get(message.inputId);
@@ -195,5 +207,18 @@ export function startKernel(connection: ConnectionInfo): void {
         shutdown();
         return;
     }
+  }
+}
+
+/** Makes cell-declared names assignable globals (see kernel/execution/transform.ts). */
+function declareGlobals(names: string[]): void {
+  const scope = globalThis as Record<string, unknown>;
+  for (const name of names) {
+    const existing = Object.getOwnPropertyDescriptor(scope, name);
+    if (existing && "value" in existing && existing.writable) continue;
+    if (existing && !existing.configurable) continue;
+    // Node's own globals (fetch, crypto, navigator) are accessors or read-only: a cell that declares
+    // the same name replaces them with a plain variable, as a module-level declaration would shadow them.
+    Object.defineProperty(scope, name, { value: undefined, writable: true, configurable: true, enumerable: false });
   }
 }

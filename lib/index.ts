@@ -3,3 +3,18 @@ import * as tf from "./tf.js";
 
 export { tf };
 export { DISPLAY, isDisplayable, type Displayable, type MimeBundle } from "./display-symbol.js";
+export {
+  formats,
+  quantize,
+  inspect,
+  Format,
+  Inspection,
+  type FormatSpec,
+  type Rule,
+  type Rounding,
+  type QuantizeOptions,
+  type InspectOptions,
+  type MxBlocks,
+  type MxOptions,
+} from "./formats/index.js";
+export { backends, type BackendName } from "./backends/index.js";

@@ -88,7 +88,7 @@ export function globalizeTransformer(report: GlobalizeReport): ts.TransformerFac
           bindingNames(decl.name).forEach((n) => names.add(n));
           if (decl.initializer) assignments.push(f.createAssignment(bindingToAssignmentTarget(f, decl.name), decl.initializer));
         }
-        const init = assignments.length === 0 ? undefined : f.inlineExpressions(assignments);
+        const init = assignments.length === 0 ? undefined : assignments.reduce((a, b) => f.createComma(a, b));
         const statement = ts.visitNode(node.statement, visitNested, ts.isStatement);
         return f.updateForStatement(node, init, node.condition, node.incrementor, statement);
       }

@@ -21,8 +21,6 @@ export interface ExecuteServices {
   engine: ExecutionEngine;
   router: OutputRouter;
   history: HistoryStore;
-  /** Resolves once TypeScript and the library are loaded. */
-  ready: Promise<void>;
   /** Called with the running request, so `input()` knows whom to ask and whether it may. */
   setActiveRequest(request: RequestContext | null, allowStdin: boolean): void;
 }
@@ -65,7 +63,6 @@ export class ExecuteQueue {
   }
 
   private async executeOne(request: RequestContext): Promise<void> {
-    await this.services.ready;
     const content = request.content as unknown as Partial<ExecuteRequest>;
     const code = typeof content.code === "string" ? content.code : "";
     const silent = Boolean(content.silent);

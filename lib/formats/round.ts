@@ -79,21 +79,20 @@ export function planFor(spec: FormatSpec, saturate = false): RoundPlan {
 
 /**
  * Rounds the float32 with pattern `x` onto the plan's format and returns the float32 pattern of the
- * result (unsigned). `u` is the uniform draw in [0, 1) for stochastic rounding (ignored otherwise):
- * the value rounds up exactly when u < (distance from the lower grid point) / spacing, so
- * P(up) = that fraction and the result is unbiased.
+ * result, as a signed 32-bit integer (the same 32 bits; `>>> 0` gives the unsigned form). `u` is
+ * the uniform draw in [0, 1) for stochastic rounding (ignored otherwise): the value rounds up
+ * exactly when u < (distance from the lower grid point) / spacing, so P(up) is that fraction and
+ * the result is unbiased.
+ *
+ * Kept small on purpose, with the rare cases (NaN/inf, below the smallest subnormal, overflow) in
+ * separate functions: V8 then inlines it into the kernels' loops, where int32 patterns stay
+ * unboxed. Signed results for the same reason: an unsigned pattern >= 2^31 is a heap number.
  */
 export function roundBits(x: number, p: RoundPlan, mode: Mode, u: number): number {
-  const sign = x & SIGN_BIT;
   const a = x & 0x7fffffff;
-
-  // Rule 1 and 4: NaN stays NaN; infinities follow the rule's table (or saturate).
-  if (a >= INF_BITS) {
-    if (a !== INF_BITS) return NAN_BITS;
-    return p.infBits === NAN_BITS ? NAN_BITS : (p.infBits | sign) >>> 0;
-  }
-
   const ef = a >>> 23;
+  // Rule 1 and 4: NaN stays NaN; infinities follow the rule's table (or saturate).
+  if (ef === 255) return roundSpecial(x, p);
   const s = ef >= p.efNorm ? p.s0 : p.s0 + p.efNorm - (ef === 0 ? 1 : ef);
   let b: number;
   if (s <= 0) {
@@ -103,8 +102,11 @@ export function roundBits(x: number, p: RoundPlan, mode: Mode, u: number): numbe
     const mask = (1 << s) - 1;
     if (mode === Mode.NearestEven) {
       // Adding half-1 plus the kept LSB carries exactly when the dropped part is above half, or
-      // equal to half with an odd kept part: ties to even.
-      b = (a + (mask >>> 1) + ((a >>> s) & 1)) & ~mask;
+      // equal to half with an odd kept part: ties to even. The parity is that of the grid index,
+      // the significand shifted right by s: at s = 23 that is the implicit leading 1 (odd), not
+      // the exponent field's low bit.
+      const lsb = ((ef === 0 ? a : a | 0x800000) >>> s) & 1;
+      b = (a + (mask >>> 1) + lsb) & ~mask;
     } else if (mode === Mode.TowardZero) {
       b = a & ~mask;
     } else {
@@ -113,29 +115,44 @@ export function roundBits(x: number, p: RoundPlan, mode: Mode, u: number): numbe
       if (u * (mask + 1) < (a & mask)) b += mask + 1;
     }
   } else {
-    // |x| < 2^qmin (the smallest subnormal, which is the spacing here): the result is 0 or that.
-    if (mode === Mode.NearestEven) {
-      // Above half only when s = 24 with a normal float32 whose significand exceeds 1.0
-      // (exactly half, significand 1.0, ties to the even neighbour 0).
-      b = s === 24 && ef !== 0 && (a & 0x7fffff) !== 0 ? p.minSubnormalBits : 0;
-    } else if (mode === Mode.TowardZero) {
-      b = 0;
-    } else {
-      const sig = ef === 0 ? a : (a & 0x7fffff) | 0x800000;
-      // sig * 2^-s is exact in binary64 (24-bit integer times a power of two).
-      b = u < sig * POW2_NEG[s]! ? p.minSubnormalBits : 0;
-    }
+    b = roundTiny(a, ef, s, p, mode, u);
   }
-
-  // Rule 3 and 5: past max, overflow by the rule's table; toward-zero never exceeds max for
-  // finite input (the unbounded grid can still put a truncated value above max, e.g. 464 in e4m3fn).
-  if (b > p.maxBits) {
-    if (mode === Mode.TowardZero) b = p.maxBits;
-    else if (p.overflowBits === NAN_BITS) return NAN_BITS;
-    else b = p.overflowBits;
-  }
+  // Rule 3 and 5: past max, the overflow table (or max).
+  if (b > p.maxBits) return roundOverflow(x, p, mode);
   if (b === 0 && !p.signedZero) return 0;
-  return (b | sign) >>> 0;
+  return b | (x & SIGN_BIT);
+}
+
+/** NaN and ±inf inputs. */
+function roundSpecial(x: number, p: RoundPlan): number {
+  if ((x & 0x7fffffff) !== INF_BITS) return NAN_BITS;
+  return p.infBits === NAN_BITS ? NAN_BITS : p.infBits | (x & SIGN_BIT);
+}
+
+/**
+ * |x| < 2^qmin (s >= 24 ulps below the grid): the spacing there is the smallest subnormal, and the
+ * result is 0 or that subnormal.
+ */
+function roundTiny(a: number, ef: number, s: number, p: RoundPlan, mode: Mode, u: number): number {
+  if (mode === Mode.NearestEven) {
+    // Above half only when s = 24 with a normal float32 whose significand exceeds 1.0
+    // (exactly half, significand 1.0, ties to the even neighbour 0).
+    return s === 24 && ef !== 0 && (a & 0x7fffff) !== 0 ? p.minSubnormalBits : 0;
+  }
+  if (mode === Mode.TowardZero) return 0;
+  const sig = ef === 0 ? a : (a & 0x7fffff) | 0x800000;
+  // sig * 2^-s is exact in binary64 (24-bit integer times a power of two).
+  return u < sig * POW2_NEG[s]! ? p.minSubnormalBits : 0;
+}
+
+/**
+ * The grid value is past max: inf (ieee), NaN (fn, fnuz) or max (fin, saturate). Toward-zero never
+ * exceeds max for finite input, although the unbounded grid can put a truncated value above max
+ * (464 in e4m3fn, whose max is 448), so it gives max.
+ */
+function roundOverflow(x: number, p: RoundPlan, mode: Mode): number {
+  const m = mode === Mode.TowardZero ? p.maxBits : p.overflowBits;
+  return m === NAN_BITS ? NAN_BITS : m | (x & SIGN_BIT);
 }
 
 export interface RoundOptions {
@@ -146,13 +163,14 @@ export interface RoundOptions {
 }
 
 /**
- * Rounds a float32 pattern to `spec` with the given options (the scalar reference). Builds a plan
+ * Rounds a float32 pattern to `spec` with the given options (the scalar reference) and returns the
+ * unsigned pattern. Builds a plan
  * each call; loops should use planFor + roundBits.
  */
 export function roundFloat32Bits(bits: number, spec: FormatSpec, opts: RoundOptions = {}): number {
   const mode = modeOf(opts.rounding ?? "nearest-even");
   if (mode === Mode.Stochastic) checkDraw(opts.draw);
-  return roundBits(bits, planFor(spec, opts.saturate ?? false), mode, opts.draw ?? 0);
+  return roundBits(bits, planFor(spec, opts.saturate ?? false), mode, opts.draw ?? 0) >>> 0;
 }
 
 /**

@@ -15,10 +15,22 @@ export function float32String(x: number): string {
     return Object.is(x, -0) ? "-0" : String(x);
   }
   for (let p = 1; p <= 9; p++) {
-    const s = x.toPrecision(p);
-    if (Math.fround(Number(s)) === x) return String(Number(s));
+    if (Math.fround(Number(x.toPrecision(p))) === x) return compactNumber(x, p);
   }
   return String(x);
+}
+
+/** x with p significant digits, in exponent notation when very small or large (numpy's switch). */
+function compactNumber(x: number, p: number): string {
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return x.toExponential(p - 1).replace(/\.?0+e/, "e");
+  return String(Number(x.toPrecision(p)));
+}
+
+/** An error or other measured quantity, to 6 significant digits. */
+export function measure(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  return compactNumber(x, 6);
 }
 
 /** "2^-14" when x is an exact power of two (read from its float32 bits), otherwise null. */

@@ -14,8 +14,13 @@ const cpuQuantize: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const x = inputs["x"] as tf.TensorInfo;
   const cpu = backend as unknown as CpuBackendLike;
   if (x.dtype !== "float32") throw new Error(`${QUANTIZE_KERNEL} expects float32, got ${x.dtype}`);
-  const values = cpu.data.get(x.dataId).values;
-  if (!(values instanceof Float32Array)) throw new Error(`${QUANTIZE_KERNEL}: cpu tensor has no float32 values`);
+  const stored = cpu.data.get(x.dataId).values;
+  // The cpu backend casts int32 -> float32 by sharing the Int32Array, so a float32 tensor may hold
+  // integers: convert those (rare) rather than reinterpret their bits.
+  let values: Float32Array;
+  if (stored instanceof Float32Array) values = stored;
+  else if (stored instanceof Int32Array || stored instanceof Uint8Array) values = Float32Array.from(stored);
+  else throw new Error(`${QUANTIZE_KERNEL}: cpu tensor has no numeric values`);
   const out = new Float32Array(values.length);
   roundArray(values, out, attrs as unknown as QuantizeAttrs);
   return cpu.makeTensorInfo(x.shape, "float32", out);

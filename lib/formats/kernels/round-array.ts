@@ -1,5 +1,6 @@
 // The loop both JS kernels (cpu, wasm) run: roundBits over float32 patterns, reading and writing
-// the backends' own Float32Arrays through Uint32Array views (no copies, no boxing).
+// the backends' own Float32Arrays through Int32Array views: no copies, and signed patterns stay
+// small integers in V8 (unsigned ones >= 2^31 would be boxed as heap numbers).
 import { INV_2_32, draw32, seedKeys } from "../random.js";
 import { Mode, modeOf, planFor, roundBits, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
@@ -18,21 +19,29 @@ function planOf(attrs: QuantizeAttrs): RoundPlan {
   return plan;
 }
 
-function bitsView(a: Float32Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+function bitsView(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
 
 /** Writes round(src[i]) into dst[i] for every i; src and dst have equal length. */
 export function roundArray(src: Float32Array, dst: Float32Array, attrs: QuantizeAttrs): void {
   const plan = planOf(attrs);
-  const mode = modeOf(attrs.rounding);
   const from = bitsView(src);
   const to = bitsView(dst);
   const n = from.length;
-  if (mode === Mode.Stochastic) {
-    const [k0, k1] = seedKeys(attrs.seed);
-    for (let i = 0; i < n; i++) to[i] = roundBits(from[i]!, plan, mode, draw32(k0, k1, i) * INV_2_32);
-  } else {
-    for (let i = 0; i < n; i++) to[i] = roundBits(from[i]!, plan, mode, 0);
+  // One loop per mode, each passing its mode as a literal: once roundBits is inlined, the mode
+  // tests fold away instead of running per element.
+  switch (modeOf(attrs.rounding)) {
+    case Mode.NearestEven:
+      for (let i = 0; i < n; i++) to[i] = roundBits(from[i]!, plan, Mode.NearestEven, 0);
+      return;
+    case Mode.TowardZero:
+      for (let i = 0; i < n; i++) to[i] = roundBits(from[i]!, plan, Mode.TowardZero, 0);
+      return;
+    case Mode.Stochastic: {
+      const [k0, k1] = seedKeys(attrs.seed);
+      for (let i = 0; i < n; i++) to[i] = roundBits(from[i]!, plan, Mode.Stochastic, draw32(k0, k1, i) * INV_2_32);
+      return;
+    }
   }
 }

@@ -1,0 +1,107 @@
+"""Kernel latency benchmark: tsamp beside Debian's ipykernel, measured by the same code in one run.
+
+  /usr/bin/python3 bench/kernel.py [--kernel tsamp] [--reference python3] [--runs 200] [--starts 10]
+
+Measures, for each kernel:
+  startup    process start to the first kernel_info_reply (ms; median over --starts fresh kernels)
+  execute    execute_request -> execute_reply + idle round trip of a trivial typed cell (p50/p95 ms)
+  complete   complete_request -> complete_reply round trip (p50/p95 ms)
+and prints a Markdown table for docs/benchmarks.md with ratios tsamp / reference.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+from jupyter_client.manager import KernelManager
+
+CELLS = {
+    # Trivial typed cells of equal meaning in each language.
+    "typescript": ("const n: number = 1; n + 1", "Math.flo"),
+    "python": ("n: int = 1; n + 1", "import math; math.flo"),
+}
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def start(kernel_name):
+    km = KernelManager(kernel_name=kernel_name)
+    t0 = time.perf_counter()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    startup = (time.perf_counter() - t0) * 1000
+    return km, kc, startup
+
+
+def wait_idle(kc, msg_id):
+    while True:
+        msg = kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return
+
+
+def round_trips(kc, send, runs):
+    times = []
+    for i in range(runs + 5):
+        t0 = time.perf_counter()
+        msg_id = send()
+        kc.get_shell_msg(timeout=30)
+        wait_idle(kc, msg_id)
+        if i >= 5:  # the first few warm caches up
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def measure(kernel_name, runs, starts):
+    startups = []
+    for _ in range(starts):
+        km, kc, startup = start(kernel_name)
+        startups.append(startup)
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    km, kc, _ = start(kernel_name)
+    language = km.kernel_spec.language.lower()
+    cell, completion = CELLS["typescript" if language == "typescript" else "python"]
+    kc.execute_interactive(cell, timeout=120)  # load everything once
+    execute = round_trips(kc, lambda: kc.execute(cell, store_history=False), runs)
+    complete = round_trips(kc, lambda: kc.complete(completion, len(completion)), runs)
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    return {
+        "startup_ms": statistics.median(startups),
+        "execute_p50_ms": percentile(execute, 50),
+        "execute_p95_ms": percentile(execute, 95),
+        "complete_p50_ms": percentile(complete, 50),
+        "complete_p95_ms": percentile(complete, 95),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kernel", default="tsamp")
+    parser.add_argument("--reference", default="python3")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--starts", type=int, default=10)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    results = {name: measure(name, args.runs, args.starts) for name in (args.kernel, args.reference)}
+    ours, ref = results[args.kernel], results[args.reference]
+    targets = {"startup_ms": "<= 300", "execute_p50_ms": "<= 3", "complete_p50_ms": "<= 30"}
+    print(f"| metric | {args.kernel} | {args.reference} (ipykernel) | ratio | target |")
+    print("|---|---|---|---|---|")
+    for metric in ours:
+        print(f"| {metric} | {ours[metric]:.2f} | {ref[metric]:.2f} | {ours[metric] / ref[metric]:.2f}x | {targets.get(metric, '')} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

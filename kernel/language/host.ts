@@ -1,0 +1,131 @@
+import ts from "typescript";
+import type { ModuleResolver } from "./module-resolution.js";
+
+// Versions of in-memory files are unique across every host in the process: hosts share one
+// DocumentRegistry (so lib.d.ts and @types/node are parsed once), and the registry reuses a
+// parsed file when path and version match, so two hosts must never give different texts of the
+// same path the same version.
+let nextVersion = 1;
+
+interface VirtualFile {
+  text: string;
+  version: string;
+  snapshot: ts.IScriptSnapshot;
+  /** Root files are ordered by rank: prelude, committed cells in order, candidate cell. */
+  rank: number;
+}
+
+/**
+ * The LanguageServiceHost of one notebook: in-memory files for the prelude, the committed cells
+ * and the cell being edited, everything else read from disk once (node_modules and lib files do
+ * not change under a running kernel, so their version is constant and they are never re-parsed).
+ */
+export class NotebookHost implements ts.LanguageServiceHost {
+  readonly #files = new Map<string, VirtualFile>();
+  readonly #disk = new Map<string, ts.IScriptSnapshot | undefined>();
+  #projectVersion = 0;
+  resolver: ModuleResolver | undefined;
+
+  constructor(
+    private readonly cwd: string,
+    private readonly options: ts.CompilerOptions,
+  ) {}
+
+  /** Creates or replaces an in-memory file; returns false when the text is unchanged. */
+  setFile(fileName: string, text: string, rank: number): boolean {
+    const existing = this.#files.get(fileName);
+    if (existing && existing.text === text) return false;
+    this.#files.set(fileName, { text, version: String(nextVersion++), snapshot: ts.ScriptSnapshot.fromString(text), rank });
+    this.#projectVersion++;
+    return true;
+  }
+
+  deleteFile(fileName: string): void {
+    if (this.#files.delete(fileName)) this.#projectVersion++;
+  }
+
+  getFileText(fileName: string): string | undefined {
+    return this.#files.get(fileName)?.text;
+  }
+
+  getProjectVersion(): string {
+    return String(this.#projectVersion);
+  }
+
+  getScriptFileNames(): string[] {
+    return [...this.#files.entries()].sort((a, b) => a[1].rank - b[1].rank).map(([name]) => name);
+  }
+
+  getScriptVersion(fileName: string): string {
+    return this.#files.get(fileName)?.version ?? "disk";
+  }
+
+  getScriptSnapshot(fileName: string): ts.IScriptSnapshot | undefined {
+    const file = this.#files.get(fileName);
+    if (file) return file.snapshot;
+    if (!this.#disk.has(fileName)) {
+      const text = ts.sys.readFile(fileName);
+      this.#disk.set(fileName, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
+    }
+    return this.#disk.get(fileName);
+  }
+
+  getCompilationSettings(): ts.CompilerOptions {
+    return this.options;
+  }
+
+  getCurrentDirectory(): string {
+    return this.cwd;
+  }
+
+  getDefaultLibFileName(options: ts.CompilerOptions): string {
+    return ts.getDefaultLibFilePath(options);
+  }
+
+  fileExists(fileName: string): boolean {
+    return this.#files.has(fileName) || ts.sys.fileExists(fileName);
+  }
+
+  readFile(fileName: string): string | undefined {
+    return this.#files.get(fileName)?.text ?? ts.sys.readFile(fileName);
+  }
+
+  directoryExists(directoryName: string): boolean {
+    return ts.sys.directoryExists(directoryName);
+  }
+
+  getDirectories(directoryName: string): string[] {
+    return ts.sys.getDirectories(directoryName);
+  }
+
+  readDirectory(dir: string, extensions?: readonly string[], exclude?: readonly string[], include?: readonly string[], depth?: number): string[] {
+    return ts.sys.readDirectory(dir, extensions, exclude, include, depth);
+  }
+
+  realpath(fileName: string): string {
+    if (this.#files.has(fileName)) return fileName;
+    return ts.sys.realpath ? ts.sys.realpath(fileName) : fileName;
+  }
+
+  useCaseSensitiveFileNames(): boolean {
+    return ts.sys.useCaseSensitiveFileNames;
+  }
+
+  getModuleResolutionCache(): ts.ModuleResolutionCache | undefined {
+    return this.resolver?.cache;
+  }
+
+  resolveModuleNameLiterals(
+    literals: readonly ts.StringLiteralLike[],
+    containingFile: string,
+    redirectedReference: ts.ResolvedProjectReference | undefined,
+    options: ts.CompilerOptions,
+    containingSourceFile: ts.SourceFile,
+  ): readonly ts.ResolvedModuleWithFailedLookupLocations[] {
+    const resolver = this.resolver;
+    if (!resolver) throw new Error("NotebookHost used before its resolver was set");
+    return literals.map((literal) =>
+      resolver.resolve(literal.text, containingFile, redirectedReference, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
+    );
+  }
+}
