@@ -3,7 +3,9 @@ import { defaultBias, type FormatSpec, type Rule } from "./limits.js";
 import { Format } from "./spec.js";
 
 // name, E, M, bias, rule, aliases. Aliases follow the table in DESIGN.md, plus jmp's short names
-// (f32, f16) that policy strings use.
+// (f32, f16) that policy strings use. TF32 rounds to nearest even like every format here; NVIDIA's
+// hardware float32 -> tf32 conversion may round ties away from zero instead (DESIGN.md section 3),
+// so an emulated tf32 can differ from a GPU's by one tf32 ulp on exact ties.
 const BUILT_IN: ReadonlyArray<[string, number, number, number, Rule, string[]]> = [
   ["float32", 8, 23, 127, "ieee", ["fp32", "f32"]],
   ["tf32", 8, 10, 127, "ieee", []],
