@@ -17,6 +17,7 @@ import { handleComm } from "./handlers/comm.js";
 import type { LibrarySurface } from "./execution/engine.js";
 import type { NotebookLanguageService } from "./language/service.js";
 import { log } from "./log.js";
+import { attachInterruptFlags, clearStaleAsyncContexts, protect } from "./execution/interrupt-safety.js";
 
 // TypeScript, the compiler-backed handlers and tfjs take hundreds of milliseconds to load. They are
 // imported only after the server thread is up, so kernel_info is answered while they load.
@@ -41,6 +42,7 @@ export function startKernel(connection: ConnectionInfo): void {
   const publish = (msg_type: string, content: JsonObject, parent: Header | null, metadata?: JsonObject, buffers?: Uint8Array[]) =>
     channel.send({ kind: "publish", msg_type, content, parent, metadata, buffers });
 
+  attachInterruptFlags(channel.interruptFlags);
   const router = new OutputRouter(publish);
   router.captureProcessStreams();
   const comms = new CommRegistry((msg_type, content, metadata, buffers) => {
@@ -70,7 +72,7 @@ export function startKernel(connection: ConnectionInfo): void {
   const makeLanguage = () =>
     new modules!.NotebookLanguageService({ cwd, preludeDts: modules!.preludeDts(libraryNames), fallbackModuleRoots: [PACKAGE_ROOT] });
 
-  const ready = (async () => {
+  const ready = protect(async () => {
     modules = await loadHeavyModules();
     const exports = await modules.loadLibrary();
     const installed = modules.installPrelude(exports, { display: createDisplay(router), input, comms });
@@ -81,7 +83,7 @@ export function startKernel(connection: ConnectionInfo): void {
     language = makeLanguage();
     // Warm the checker so the first real cell does not pay for loading lib.d.ts and tfjs types.
     language.check("const __warmup: number = 1;");
-  })();
+  });
   ready.catch((err: Error) => log(`startup failed: ${err.stack ?? err.message}`));
 
   const executions = ready.then(() => {
@@ -130,11 +132,11 @@ export function startKernel(connection: ConnectionInfo): void {
           return;
         case "complete_request":
           await ready;
-          modules!.handleComplete(language!, request);
+          protect(() => modules!.handleComplete(language!, request));
           break;
         case "inspect_request":
           await ready;
-          modules!.handleInspect(language!, request);
+          protect(() => modules!.handleInspect(language!, request));
           break;
         case "is_complete_request":
           await ready;
@@ -183,6 +185,13 @@ export function startKernel(connection: ConnectionInfo): void {
     channel.send({ kind: "closed" });
   }
 
+  // process.exit() in a cell would tear the server thread down with its sockets open (zeromq
+  // aborts on that). Close in order instead; the process exits with the code once the server is gone.
+  process.exit = ((code?: number | string | null) => {
+    if (code !== undefined && code !== null) process.exitCode = code;
+    shutdown();
+  }) as typeof process.exit;
+
   function onMessage(message: ToInterpreter): void {
     switch (message.kind) {
       case "request":
@@ -194,6 +203,7 @@ export function startKernel(connection: ConnectionInfo): void {
           inputWaiters.delete(id);
           waiter.reject(new Error("interrupted while waiting for input"));
         }
+        clearStaleAsyncContexts();
         void executions.then((queue) => queue.interrupt());
         return;
       case "input_reply": {

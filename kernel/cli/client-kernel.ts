@@ -70,6 +70,8 @@ interface Running {
 }
 
 const TAIL_BYTES = 16 * 1024;
+/** How long output may keep coming after execute_reply before the idle status is given up on. */
+const IDLE_AFTER_REPLY_MS = 10_000;
 
 export class KernelClient {
   readonly outputs = new OutputCollector();
@@ -95,7 +97,6 @@ export class KernelClient {
   private closed = false;
   private output = "";
   private readonly exited: Promise<void>;
-  private exitListeners: Array<(reason: string) => void> = [];
   /** Messages that failed signature or framing checks (a healthy kernel sends none). */
   dropped = 0;
 
@@ -119,8 +120,6 @@ export class KernelClient {
         const died = new KernelDiedError(`the kernel exited (${this.exitReason})`);
         for (const waiter of this.waiters.values()) waiter.reject(died);
         this.waiters.clear();
-        for (const listener of this.exitListeners) listener(this.exitReason);
-        this.exitListeners = [];
         resolve();
       };
       child.once("exit", onExit);
@@ -301,10 +300,17 @@ export class KernelClient {
       this.running.set(id, run);
     });
     const target = this.outputs.target(msgId)!;
+    let idleWait: NodeJS.Timeout | undefined;
     replied.then(
       (message) => {
         run.reply = message;
-        if (run.idle) finish();
+        if (run.idle) return finish();
+        // Output ends with the idle status; should iopub lose it, do not wait forever (nbclient's
+        // iopub_timeout does the same).
+        idleWait = setTimeout(() => {
+          this.warn("no idle status on iopub after execute_reply; some output may be missing");
+          finish();
+        }, IDLE_AFTER_REPLY_MS);
       },
       () => undefined,
     );
@@ -330,6 +336,7 @@ export class KernelClient {
         if (stopped === TIMEOUT) throw new KernelDiedError(`${limit} and did not stop after interrupt_request`);
       }
     } finally {
+      clearTimeout(idleWait);
       this.running.delete(msgId);
       this.waiters.delete(msgId);
     }
@@ -371,12 +378,6 @@ export class KernelClient {
     for (const waiter of this.waiters.values()) waiter.reject(new KernelDiedError("the client was closed"));
     this.waiters.clear();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  /** Calls `listener` once when the kernel process exits. */
-  onExit(listener: (reason: string) => void): void {
-    if (this.exitReason) listener(this.exitReason);
-    else this.exitListeners.push(listener);
   }
 }
 

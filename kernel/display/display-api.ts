@@ -11,8 +11,12 @@ export interface DisplayOptions {
   metadata?: JsonObject;
 }
 
+/** Marks display handles: a cell ending in `display(...)` shows the display, not the handle. */
+export const DISPLAY_HANDLE = Symbol.for("tsamp.displayHandle");
+
 export interface DisplayHandle {
   readonly id: string;
+  readonly [DISPLAY_HANDLE]: true;
   /** Replace every output shown with this id (update_display_data). */
   update(value: unknown, options?: { metadata?: JsonObject }): void;
 }
@@ -45,6 +49,7 @@ export function createDisplay(router: OutputRouter): Display {
     const parent = router.parent();
     return {
       id,
+      [DISPLAY_HANDLE]: true,
       update(value, updateOptions) {
         const next = toMimeBundle(value);
         router.publish(

@@ -7,6 +7,7 @@ import { formatError } from "./stacktrace.js";
 import { parseMagics, type MagicLine, magicsHelp, UnknownMagicError } from "./magics.js";
 import { formatDiagnostics, type TypesMode } from "./diagnostics.js";
 import type { NotebookLanguageService } from "../language/service.js";
+import { protect } from "./interrupt-safety.js";
 
 export type CellValue = { hasValue: true; value: unknown } | { hasValue: false };
 
@@ -73,7 +74,7 @@ export class ExecutionEngine {
 
     const filename = `cell-${executionCount}${executionCount > 0 ? "" : `-${++this.uniqueId}`}.ts`;
     if (this.typesMode !== "off") {
-      const diagnostics = this.host.language().check(body);
+      const diagnostics = protect(() => this.host.language().check(body));
       const errors = diagnostics.filter((d) => d.category === "error");
       if (errors.length > 0) {
         const report = formatDiagnostics(body, diagnostics, executionCount);
@@ -81,7 +82,7 @@ export class ExecutionEngine {
         process.stderr.write(report.traceback.join("\n") + "\n");
       }
     }
-    const compiled = compileCell(body, { filename });
+    const compiled = protect(() => compileCell(body, { filename }));
     for (const name of compiled.declaredNames) this.userNames.add(name);
     const run = vm.runInThisContext(compiled.code, { filename }) as (runtime: CellRuntime) => Promise<CellValue>;
     try {
@@ -90,7 +91,7 @@ export class ExecutionEngine {
       const cpuStarted = process.cpuUsage();
       // The cell's declarations exist as soon as it starts, so later cells may use them even if it throws.
       const pending = run(this.host.runtime);
-      this.host.language().commit(body);
+      protect(() => this.host.language().commit(body));
       const value = await pending;
       if (timing) {
         const cpu = process.cpuUsage(cpuStarted);

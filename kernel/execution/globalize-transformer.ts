@@ -50,6 +50,11 @@ export function globalizeTransformer(report: GlobalizeReport): ts.TransformerFac
       const lowered = ts.isEnumDeclaration(original) || ts.isModuleDeclaration(original);
       const out: ts.Statement[] = [];
       for (const decl of list.declarations) {
+        if (isGeneratedName(decl.name)) {
+          // A temporary TypeScript made while lowering (`env_1` for `using`): a local of the cell.
+          out.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([decl], list.flags)));
+          continue;
+        }
         const declared = bindingNames(decl.name);
         declared.forEach((n) => names.add(n));
         if (decl.initializer) {
@@ -117,7 +122,7 @@ export function globalizeTransformer(report: GlobalizeReport): ts.TransformerFac
           hoisted.push(assign(f.createIdentifier(statement.name.text), fn, statement));
         } else {
           // `export default function () {}`: only an expression.
-          body.push(ts.setOriginalNode(ts.setTextRange(f.createExpressionStatement(fn), statement), statement));
+          body.push(ts.setOriginalNode(ts.setTextRange(f.createExpressionStatement(f.createParenthesizedExpression(fn)), statement), statement));
         }
       } else if (ts.isClassDeclaration(statement)) {
         const cls = f.createClassExpression(
@@ -132,7 +137,7 @@ export function globalizeTransformer(report: GlobalizeReport): ts.TransformerFac
           names.add(statement.name.text);
           body.push(assign(f.createIdentifier(statement.name.text), cls, statement));
         } else {
-          body.push(ts.setOriginalNode(ts.setTextRange(f.createExpressionStatement(cls), statement), statement));
+          body.push(ts.setOriginalNode(ts.setTextRange(f.createExpressionStatement(f.createParenthesizedExpression(cls)), statement), statement));
         }
       } else if (ts.isExportAssignment(statement)) {
         // `export default expr` / `export = expr`: just evaluate expr.
@@ -179,6 +184,11 @@ export function globalizeTransformer(report: GlobalizeReport): ts.TransformerFac
     report.hasValue = hasValue;
     return f.updateSourceFile(file, [f.createExpressionStatement(f.createParenthesizedExpression(fn))]);
   };
+}
+
+/** Names TypeScript generates (`_a`, `env_1`) carry an auto-generate record (internal API). */
+function isGeneratedName(name: ts.BindingName): boolean {
+  return ts.isIdentifier(name) && (name as { emitNode?: { autoGenerate?: unknown } }).emitNode?.autoGenerate !== undefined;
 }
 
 function isPlainVar(list: ts.Node | undefined): list is ts.VariableDeclarationList {

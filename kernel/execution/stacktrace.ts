@@ -22,7 +22,8 @@ export interface FormatErrorOptions {
 }
 
 // tsamp's own kernel code (this folder's parent, in the sources or in dist/) is machinery between
-// the user and their error: its frames are dropped.
+// the user and their error: its frames are dropped, as are node's internals. Other code (the
+// tsamp library, packages) is shown dimmed: an error may well start there.
 const KERNEL_DIR = fileURLToPath(new URL("../", import.meta.url));
 const KERNEL_URL = new URL("../", import.meta.url).href;
 const MAX_CAUSES = 3;
@@ -126,7 +127,8 @@ function frameName(frame: StackFrame): string {
 
 function isInternal(frame: StackFrame): boolean {
   const file = frame.file;
-  if (file === "") return frame.functionName.startsWith("async Promise.") || frame.raw === "<anonymous>";
+  // Frames without a file are built-ins (`Array.map (<anonymous>)`, `async Promise.all (index 0)`).
+  if (file === "") return true;
   return (
     file.startsWith("node:") ||
     file.startsWith("internal/") ||

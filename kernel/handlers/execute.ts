@@ -5,8 +5,10 @@ import type { RequestContext } from "../requests.js";
 import type { CellOutcome, ExecutionEngine } from "../execution/engine.js";
 import { formatError } from "../execution/stacktrace.js";
 import { plainText, toMimeBundle } from "../display/mimebundle.js";
+import { DISPLAY_HANDLE } from "../display/display-api.js";
 import type { OutputRouter } from "../display/output-router.js";
 import type { HistoryStore } from "../history/store.js";
+import { relaxAsyncHookChecks } from "../execution/interrupt-safety.js";
 
 type Interrupted = { interrupted: true };
 
@@ -80,7 +82,7 @@ export class ExecuteQueue {
 
     if (outcome.status === "ok") {
       let resultText: string | null = null;
-      if (outcome.value.hasValue && outcome.value.value !== undefined && !silent) {
+      if (outcome.value.hasValue && showsResult(outcome.value.value) && !silent) {
         const bundle = this.safeBundle(outcome.value.value);
         resultText = typeof bundle.data["text/plain"] === "string" ? bundle.data["text/plain"] : null;
         router.publish("execute_result", { execution_count: count, data: bundle.data, metadata: bundle.metadata }, request.header);
@@ -115,7 +117,13 @@ export class ExecuteQueue {
       // A separate macrotask: if the cell is terminated mid-loop, only that task's stack unwinds and
       // this promise is settled by the interrupt instead.
       setImmediate(() => {
-        router.run(request.header, () => run()).then(resolve, (err: unknown) => resolve({ status: "error", ...formatError(err) }));
+        relaxAsyncHookChecks();
+        router
+          .run(request.header, () => {
+            relaxAsyncHookChecks(); // AsyncLocalStorage enables hooks on its first run
+            return run();
+          })
+          .then(resolve, (err: unknown) => resolve({ status: "error", ...formatError(err) }));
       });
     }).then((outcome) => {
       this.interruptCurrent = null;
@@ -147,4 +155,10 @@ export class ExecuteQueue {
       request.done();
     }
   }
+}
+
+/** undefined and display handles (the cell already showed the display) make no Out[n]. */
+function showsResult(value: unknown): boolean {
+  if (value === undefined) return false;
+  return !(typeof value === "object" && value !== null && DISPLAY_HANDLE in value);
 }

@@ -75,7 +75,8 @@ export interface ContributionInput {
 /** The global contribution file text; undefined when the cell contributes nothing any more. */
 export function globalContribution(input: ContributionInput): string | undefined {
   const file = ts.createSourceFile("cell.d.ts", input.dts, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const topLevel: string[] = [];
+  const imports: string[] = [];
+  const augmentations: string[] = [];
   const inGlobal: string[] = [];
   // `export default expr` emits `declare const _default: T; export default _default;`: the
   // helper name is not one of the cell's names and must not become a global.
@@ -87,24 +88,25 @@ export function globalContribution(input: ContributionInput): string | undefined
 
   for (const statement of file.statements) {
     if (ts.isImportDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
-      topLevel.push(statement.getText(file));
+      imports.push(statement.getText(file));
     } else if (ts.isExportDeclaration(statement) || ts.isExportAssignment(statement)) {
       // The export list that made the cell's declarations visible to declaration emit.
     } else if (ts.isModuleDeclaration(statement) && !ts.isIdentifier(statement.name)) {
-      topLevel.push(statement.getText(file)); // `declare module "m" {}`: stays a module augmentation
+      augmentations.push(statement.getText(file)); // `declare module "m" {}`: stays a module augmentation
     } else if (ts.isModuleDeclaration(statement) && statement.flags & ts.NodeFlags.GlobalAugmentation) {
-      topLevel.push(statement.getText(file)); // the cell's own `declare global {}`
+      augmentations.push(statement.getText(file)); // the cell's own `declare global {}`
     } else {
       const kept = keepDeclaration(statement, keep);
       if (kept) inGlobal.push(printer.printNode(ts.EmitHint.Unspecified, kept, file));
     }
   }
   for (const name of input.importedOwned) inGlobal.push(`export import ${name} = ${IMPORTS_ALIAS}.${name};`);
-  if (inGlobal.length === 0 && topLevel.length === 0) return undefined;
+  // The imports only serve the declarations: alone they contribute nothing.
+  if (inGlobal.length === 0 && augmentations.length === 0) return undefined;
 
-  if (input.importedOwned.length > 0) topLevel.push(`import * as ${IMPORTS_ALIAS} from ${JSON.stringify(input.shimSpecifier)};`);
+  if (input.importedOwned.length > 0) imports.push(`import * as ${IMPORTS_ALIAS} from ${JSON.stringify(input.shimSpecifier)};`);
   const body = inGlobal.map((text) => text.replace(/^/gm, "    ")).join("\n");
-  return `${topLevel.join("\n")}\ndeclare global {\n${body}\n}\nexport {};\n`;
+  return [...imports, ...augmentations, `declare global {\n${body}\n}`, "export {};", ""].join("\n");
 }
 
 /**

@@ -16,10 +16,19 @@ const NOT_FOUND: QuickInfo = { found: false, plain: "", markdown: "" };
  */
 export function quickInfoAt(ls: ts.LanguageService, fileName: string, cursor: number): QuickInfo {
   const info = ls.getQuickInfoAtPosition(fileName, cursor) ?? (cursor > 0 ? ls.getQuickInfoAtPosition(fileName, cursor - 1) : undefined);
-  if (!info) return NOT_FOUND;
-  const signature = hideImportAlias(ts.displayPartsToString(info.displayParts));
-  const documentation = ts.displayPartsToString(info.documentation);
-  const tags = info.tags ?? [];
+  if (info) return render(hideImportAlias(ts.displayPartsToString(info.displayParts)), info.documentation, info.tags);
+  // Inside a call's parentheses (`Math.max(|`), as IPython does, describe the function called.
+  const help = ls.getSignatureHelpItems(fileName, cursor, undefined);
+  const item = help?.items[help.selectedItemIndex];
+  if (!item) return NOT_FOUND;
+  const parameters = item.parameters.map((p) => ts.displayPartsToString(p.displayParts)).join(ts.displayPartsToString(item.separatorDisplayParts));
+  const signature = ts.displayPartsToString(item.prefixDisplayParts) + parameters + ts.displayPartsToString(item.suffixDisplayParts);
+  return render(signature, item.documentation, item.tags);
+}
+
+function render(signature: string, docs: ts.SymbolDisplayPart[] | undefined, jsdocTags: ts.JSDocTagInfo[] | undefined): QuickInfo {
+  const documentation = ts.displayPartsToString(docs);
+  const tags = jsdocTags ?? [];
   const plainTags = tags.map((t) => `@${t.name}${t.text ? ` ${ts.displayPartsToString(t.text)}` : ""}`);
   const markdownTags = tags.map((t) => `*@${t.name}*${t.text ? ` — ${ts.displayPartsToString(t.text)}` : ""}`);
   const plain = [signature, documentation, plainTags.join("\n")].filter((s) => s !== "").join("\n\n");

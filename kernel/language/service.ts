@@ -7,7 +7,7 @@ import { completionsAt, type Completions } from "./completions.js";
 import { globalContribution, importsShim } from "./global-contribution.js";
 import { NotebookHost } from "./host.js";
 import { ModuleResolver, typeRootsFrom } from "./module-resolution.js";
-import { isNotebookArtifact } from "./notebook-artifacts.js";
+import { globalAugmentationNames, isGlobalAugmentation, isNotebookArtifact } from "./notebook-artifacts.js";
 import { parseCell } from "./parse-cell.js";
 import { quickInfoAt, type QuickInfo } from "./quick-info.js";
 import { topLevelNames, type CellNames } from "./top-level-names.js";
@@ -36,6 +36,8 @@ interface CommittedCell {
   owned: Set<string>;
   contributionPath: string;
   shimPath: string;
+  /** Whether the cell has `import "m"` (kept for global augmentations m may declare). */
+  sideEffectImports: boolean;
 }
 
 // One registry for every service in the process: lib.d.ts, @types/node and package typings are
@@ -60,8 +62,10 @@ export class NotebookLanguageService {
   readonly #ls: ts.LanguageService;
   readonly #dir: string;
   readonly #candidate: string;
-  readonly #cells: CommittedCell[] = [];
+  #committed = 0;
   readonly #owner = new Map<string, CommittedCell>();
+  /** Names committed cells declared in their own `declare global` blocks. */
+  readonly #augmented = new Set<string>();
 
   constructor(opts: NotebookLanguageServiceOptions) {
     this.#dir = path.resolve(opts.cwd);
@@ -85,7 +89,8 @@ export class NotebookLanguageService {
     const file = program?.getSourceFile(this.#candidate);
     if (!program || !file) return [];
     const diagnostics = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
-    return toCellDiagnostics(file, diagnostics.filter((d) => !isNotebookArtifact(d)), source.length);
+    const real = diagnostics.filter((d) => !isNotebookArtifact(d, file, this.#augmented));
+    return toCellDiagnostics(file, real, source.length);
   }
 
   /** The cell ran: its top-level declarations become globals for later cells. */
@@ -93,6 +98,7 @@ export class NotebookLanguageService {
     const parsed = parseCell(this.#candidate, source, true);
     if (parseDiagnostics(parsed).length > 0) return; // it cannot have run
     const names = topLevelNames(parsed);
+    globalAugmentationNames(parsed).forEach((n) => this.#augmented.add(n));
     if (names.declared.length === 0 && !parsed.statements.some((s) => ts.isImportDeclaration(s) || isGlobalAugmentation(s))) return;
 
     this.#setCandidate(source + exportList(names));
@@ -101,7 +107,7 @@ export class NotebookLanguageService {
     const program = this.#ls.getProgram();
     const file = program?.getSourceFile(this.#candidate);
     if (program && file) dts += nestedVarDeclarations(program, file, names.nestedVars);
-    const index = this.#cells.length + 1;
+    const index = ++this.#committed;
     const cell: CommittedCell = {
       index,
       dts,
@@ -110,6 +116,7 @@ export class NotebookLanguageService {
       owned: new Set(names.declared),
       contributionPath: this.#file(`__tsamp_cell_${index}__.d.ts`),
       shimPath: this.#file(`__tsamp_cell_${index}_imports__.d.ts`),
+      sideEffectImports: parsed.statements.some((s) => ts.isImportDeclaration(s) && !s.importClause),
     };
     const touched = new Set<CommittedCell>([cell]);
     for (const name of names.declared) {
@@ -120,7 +127,6 @@ export class NotebookLanguageService {
       }
       this.#owner.set(name, cell);
     }
-    this.#cells.push(cell);
     if (parsed.statements.some(ts.isImportDeclaration)) this.#host.setFile(cell.shimPath, importsShim(parsed, names.imported), index);
     for (const c of touched) this.#writeContribution(c);
   }
@@ -142,16 +148,19 @@ export class NotebookLanguageService {
     this.#ls.dispose();
   }
 
+  /** (Re)writes a cell's contribution for the names it still owns; drops what became empty. */
   #writeContribution(cell: CommittedCell): void {
+    const importedOwned = cell.imported.filter((n) => cell.owned.has(n));
     const text = globalContribution({
       dts: cell.dts,
       owned: cell.owned,
       declared: cell.declared,
-      importedOwned: cell.imported.filter((n) => cell.owned.has(n)),
+      importedOwned,
       shimSpecifier: `./${path.basename(cell.shimPath, ".d.ts")}`,
     });
     if (text === undefined) this.#host.deleteFile(cell.contributionPath);
     else this.#host.setFile(cell.contributionPath, text, cell.index);
+    if (importedOwned.length === 0 && !cell.sideEffectImports) this.#host.deleteFile(cell.shimPath);
   }
 
   #setCandidate(text: string): void {
@@ -170,10 +179,6 @@ export class NotebookLanguageService {
 function exportList(names: CellNames): string {
   const missing = names.declared.filter((n) => !names.exported.has(n));
   return missing.length > 0 ? `\nexport { ${missing.join(", ")} };\n` : "";
-}
-
-function isGlobalAugmentation(statement: ts.Statement): boolean {
-  return ts.isModuleDeclaration(statement) && (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
 }
 
 function clamp(cursor: number, source: string): number {

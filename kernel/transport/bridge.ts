@@ -40,7 +40,8 @@ export interface ServerOptions {
   connection: ConnectionInfo;
   session: string;
   kernelInfo: JsonObject;
-  /** Int32Array over a SharedArrayBuffer: [0] = last interrupt seq the interpreter acknowledged. */
+  /** Int32Array over a SharedArrayBuffer: [0] = last interrupt seq the interpreter acknowledged,
+   * [1] > 0 while the interpreter does its own work that must not be terminated. */
   interruptAck: SharedArrayBuffer;
   /** Listen for SIGINT in the server thread (interrupt_mode "signal"). */
   handleSigint: boolean;

@@ -5,11 +5,12 @@ import type { ServerOptions, ToInterpreter, ToServer } from "./bridge.js";
 
 export class ServerChannel {
   private readonly worker: Worker;
-  readonly interruptAck: Int32Array;
+  /** Shared with the server thread: [0] last interrupt acknowledged, [1] termination held off. */
+  readonly interruptFlags: Int32Array;
 
   constructor(options: Omit<ServerOptions, "interruptAck">, onMessage: (message: ToInterpreter) => void) {
-    const ackBuffer = new SharedArrayBuffer(4);
-    this.interruptAck = new Int32Array(ackBuffer);
+    const ackBuffer = new SharedArrayBuffer(8);
+    this.interruptFlags = new Int32Array(ackBuffer);
     this.worker = new Worker(new URL("./server.js", import.meta.url), {
       workerData: { ...options, interruptAck: ackBuffer } satisfies ServerOptions,
       // Keep the thread's own stdio away from the main thread's process.stdout/stderr, which carry
@@ -31,7 +32,9 @@ export class ServerChannel {
       writeSync(2, `[tsamp] server thread failed: ${err.stack ?? err.message}\n`);
       process.exit(1);
     });
-    this.worker.on("exit", (code) => process.exit(code));
+    // Bound before the interpreter replaces process.exit for cells.
+    const exit = process.exit.bind(process);
+    this.worker.on("exit", (code) => exit(typeof process.exitCode === "number" ? process.exitCode : code));
   }
 
   send(message: ToServer): void {
@@ -39,6 +42,6 @@ export class ServerChannel {
   }
 
   acknowledgeInterrupt(seq: number): void {
-    Atomics.store(this.interruptAck, 0, seq);
+    Atomics.store(this.interruptFlags, 0, seq);
   }
 }

@@ -16,6 +16,9 @@ import type { ToInterpreter } from "./bridge.js";
 
 const ACK_WAIT_MS = 100;
 const MAX_TERMINATIONS = 20;
+/** Slots of the shared Int32Array (kernel/execution/interrupt-safety.ts writes slot 1). */
+const ACK_SLOT = 0;
+const PROTECTED_SLOT = 1;
 
 interface SignalHandle {
   onsignal: (signum: number) => void;
@@ -25,7 +28,7 @@ interface SignalHandle {
 }
 
 export class Interrupter {
-  private readonly ack: Int32Array;
+  private readonly flags: Int32Array;
   private seq = 0;
   private session: Session | null = null;
   private signal: SignalHandle | null = null;
@@ -35,7 +38,7 @@ export class Interrupter {
     ackBuffer: SharedArrayBuffer,
     private readonly post: (message: ToInterpreter) => void,
   ) {
-    this.ack = new Int32Array(ackBuffer);
+    this.flags = new Int32Array(ackBuffer);
   }
 
   /** Interrupt whatever runs now; resolves once the interpreter acknowledged (or gave up trying). */
@@ -48,8 +51,11 @@ export class Interrupter {
   private async run(): Promise<void> {
     const seq = ++this.seq;
     this.post({ kind: "interrupt", seq });
-    for (let attempt = 0; attempt < MAX_TERMINATIONS; attempt++) {
+    for (let attempt = 0; attempt < MAX_TERMINATIONS; ) {
       if (await this.acknowledged(seq, ACK_WAIT_MS)) return;
+      // The kernel's own loading or type-checking is running: it reads the message when done.
+      if (Atomics.load(this.flags, PROTECTED_SLOT) > 0) continue;
+      attempt++;
       this.terminateMainThread();
       // The termination only unwinds the stack; the interrupt message that follows is what the
       // interpreter acknowledges. Re-send it in case the termination swallowed its handler.
@@ -61,10 +67,10 @@ export class Interrupter {
   private async acknowledged(seq: number, ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
-      if (Atomics.load(this.ack, 0) >= seq) return true;
+      if (Atomics.load(this.flags, ACK_SLOT) >= seq) return true;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    return Atomics.load(this.ack, 0) >= seq;
+    return Atomics.load(this.flags, ACK_SLOT) >= seq;
   }
 
   private terminateMainThread(): void {

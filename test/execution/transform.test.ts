@@ -108,6 +108,24 @@ describe("persistent top-level scope", () => {
   });
 });
 
+describe("code TypeScript lowers with helpers", () => {
+  it("runs decorated classes and top-level using", async () => {
+    const decorated = await value(
+      [
+        "function shout(method: any, _ctx: ClassMethodDecoratorContext) { return function (this: any) { return String(method.call(this)).toUpperCase(); }; }",
+        "class TGreeter { @shout greet() { return 'hi'; } }",
+        "new TGreeter().greet()",
+      ].join("\n"),
+    );
+    expect(decorated).toBe("HI");
+    const log: string[] = [];
+    g.tLog = log;
+    await run("using tRes = { [Symbol.dispose]() { (tLog as string[]).push('disposed'); } };\nconst tAfter = 1;");
+    expect([log, g.tAfter]).toEqual([["disposed"], 1]);
+    delete g.tLog;
+  });
+});
+
 describe("cell values", () => {
   it("is the last expression statement, with or without a semicolon", async () => {
     expect(await run("1 + 1")).toEqual({ hasValue: true, value: 2 });

@@ -53,7 +53,8 @@ describe("diagnostics", () => {
   });
 
   it("resolves node: builtins and packages from the fallback root", () => {
-    expect(ls.check('import { join } from "node:path";\nimport ts from "typescript";\nconst v: string = ts.version + join("a");')).toEqual([]);
+    const cell = 'import { join } from "node:path";\nimport { SourceMapConsumer } from "source-map-js";\nconst v: string = join("a");\nSourceMapConsumer.GREATEST_LOWER_BOUND.toFixed();';
+    expect(ls.check(cell)).toEqual([]);
     const [missing] = ls.check('import nope from "no-such-package-tsamp";');
     expect(missing!.code).toBe(2307);
   });
@@ -111,10 +112,31 @@ describe("earlier cells", () => {
     expect(info.plain).toContain("Adds two numbers.");
   });
 
+  it("checks a re-run cell cleanly, also one with its own declare global", () => {
+    const cell = "declare global { const kernelFlag: number; class GlobalThing {} }\nimport * as os from 'node:os';\nenum Mode { A }\nconst once = os.EOL;";
+    run(cell);
+    run(cell);
+    expect(ls.check("const m: Mode = Mode.A;\nkernelFlag.toFixed();\nnew GlobalThing();")).toEqual([]);
+  });
+
   it("makes an import of one cell usable in the next", () => {
     run('import * as path from "node:path";\nimport { readFileSync } from "node:fs";\nimport type { Stats } from "node:fs";');
     expect(ls.check('const j: string = path.join("a", "b");\nconst st: Stats | undefined = undefined;\nreadFileSync;')).toEqual([]);
     expect(ls.quickInfo("path", 4).plain).not.toContain("__tsamp");
+  });
+});
+
+describe("quick info", () => {
+  it("shows signature, documentation and JSDoc tags", () => {
+    run("/**\n * Scales a value.\n * @param v the value\n * @returns v times k\n */\nfunction scale(v: number, k = 2) { return v * k; }");
+    const info = ls.quickInfo("scale(3)", 2);
+    expect(info.plain).toBe("function scale(v: number, k?: number): number\n\nScales a value.\n\n@param v the value\n@returns v times k");
+    expect(info.markdown).toContain("```typescript\nfunction scale(v: number, k?: number): number\n```\n\nScales a value.");
+  });
+
+  it("describes the function being called inside its parentheses, and reports nothing found", () => {
+    expect(ls.quickInfo("Math.max(", 9).plain).toContain("max(...values: number[]): number");
+    expect(ls.quickInfo("   ", 1).found).toBe(false);
   });
 });
 
