@@ -93,6 +93,7 @@ export function startKernel(connection: ConnectionInfo): void {
       runtime: {
         declare: declareGlobals,
         import: modules!.createImporter(() => process.cwd()),
+        meta: modules!.notebookImportMeta(cwd),
       },
       library: async () => library!,
     });

@@ -9,13 +9,17 @@ import { pathToFileURL } from "node:url";
 const BUILTINS = new Set(builtinModules);
 const CONDITIONS = ["node", "import", "module-sync", "default"];
 
-export function createImporter(cwd: () => string): (specifier: string) => Promise<unknown> {
-  return async (specifier) => {
+export type ImportOptions = { with?: Record<string, string> };
+
+export function createImporter(cwd: () => string): (specifier: string, options?: ImportOptions) => Promise<unknown> {
+  return async (specifier, options) => {
+    // Import attributes (`with { type: "json" }`) pass through to Node's loader.
+    const attributes = options?.with ? { with: options.with } : undefined;
     if (specifier.startsWith("node:") || BUILTINS.has(specifier)) return import(specifier);
     const local = resolveFrom(specifier, cwd());
-    if (local) return import(pathToFileURL(local).href);
+    if (local) return import(pathToFileURL(local).href, attributes);
     try {
-      return await import(specifier);
+      return await import(specifier, attributes);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "ERR_MODULE_NOT_FOUND" && !specifier.startsWith(".")) {
@@ -109,4 +113,18 @@ function pickTarget(target: unknown): string | null {
     }
   }
   return null;
+}
+
+/** `import.meta` in cells: as if the cell were a module file in the notebook's folder. */
+export function notebookImportMeta(cwd: string): { url: string; dirname: string; filename: string; resolve(specifier: string): string } {
+  const filename = join(cwd, "notebook.ts");
+  return {
+    url: pathToFileURL(filename).href,
+    dirname: cwd,
+    filename,
+    resolve(specifier: string): string {
+      const local = resolveFrom(specifier, cwd);
+      return local ? pathToFileURL(local).href : import.meta.resolve(specifier);
+    },
+  };
 }

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import * as tf from "../tf.js";
 import { importPackage, packageDir } from "./packages.js";
+import { registerWasmKernels } from "./wasm-kernels/index.js";
 
 const PACKAGE = "@tensorflow/tfjs-backend-wasm";
 const BINARIES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
@@ -35,5 +36,6 @@ export async function prepareWasm(): Promise<void> {
   // setWasmPaths refuses once the backend has started; if someone already started it, it found
   // its binaries, so there is nothing to set. (engine.registry, not findBackend: that would start it.)
   if (tf.engine().registry["wasm"] === undefined) wasm.setWasmPaths?.(`${dir}/`);
+  registerWasmKernels(); // after the package registered its own: see wasm-kernels/index.ts
   prepared = true;
 }
