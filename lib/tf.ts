@@ -6,4 +6,4 @@ export * from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 // Chained ops (tensor.add(...), tensor.square()) are installed by tfjs-core at run time, but their
 // type declarations only come with this module; importing it makes the types match the runtime.
-import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
+import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js";
