@@ -4,7 +4,13 @@ import * as tf from "../tf.js";
 import { registerQuantizeKernels } from "../formats/kernels/register.js";
 import { PACKAGE, PREFERENCE, TFJS_NAME, backendName, type BackendName } from "./names.js";
 import { quietCpuGreeting } from "./cpu.js";
-import { loadedTensorflowVariant, optionalInstalled, prepareTensorflow, prepareWebgpu } from "./optional.js";
+import {
+  loadedTensorflowVariant,
+  optionalInstalled,
+  prepareTensorflow,
+  prepareWebgpu,
+  webgpuAutoSkipReason,
+} from "./optional.js";
 import { packageDir } from "./packages.js";
 import { prepareWasm } from "./wasm.js";
 
@@ -76,7 +82,8 @@ export function available(): BackendName[] {
 /**
  * Starts the most preferred backend that works here (tensorflow-gpu, tensorflow, webgpu, wasm,
  * cpu) and resolves to its name. Backends that are installed but fail to start are skipped; their
- * reasons are in the `failures` of the result of `autoReport()`.
+ * reasons are in the `failures` of the result of `autoReport()`. webgpu on a CPU adapter (lavapipe)
+ * is passed over (`skipped`): slower than wasm there; backends.use("webgpu") still starts it.
  */
 export async function auto(): Promise<BackendName> {
   return (await autoReport()).chosen;
@@ -85,13 +92,23 @@ export async function auto(): Promise<BackendName> {
 export interface AutoReport {
   chosen: BackendName;
   failures: Array<{ name: BackendName; error: string }>;
+  /** Backends that would start but were passed over, and why (webgpu on a CPU adapter). */
+  skipped: Array<{ name: BackendName; reason: string }>;
 }
 
 export async function autoReport(): Promise<AutoReport> {
   const failures: AutoReport["failures"] = [];
+  const skipped: AutoReport["skipped"] = [];
   for (const name of available()) {
+    if (name === "webgpu") {
+      const reason = await webgpuAutoSkipReason();
+      if (reason !== null) {
+        skipped.push({ name, reason });
+        continue;
+      }
+    }
     try {
-      return { chosen: await use(name), failures };
+      return { chosen: await use(name), failures, skipped };
     } catch (err) {
       failures.push({ name, error: (err as Error).message });
     }

@@ -5,8 +5,16 @@
 import * as tf from "../tf.js";
 import { PACKAGE, type BackendName } from "./names.js";
 import { importPackage, resolvePackage } from "./packages.js";
-
-const DAWN_PACKAGE = "webgpu";
+import {
+  DAWN_PACKAGE,
+  installNavigatorGpu,
+  noAdapterError,
+  probeAdapter,
+  requestAdapter,
+  webgpuEntry,
+  type GpuLike,
+  type WebgpuAdapterInfo,
+} from "./webgpu.js";
 
 function notInstalled(name: BackendName, pkg: string, how: string): Error {
   return new Error(`backend "${name}" needs the npm package ${pkg}, which is not installed. ${how}`);
@@ -24,7 +32,10 @@ function checkRegistered(name: BackendName, tfjsName: string): void {
 /** Whether the packages a backend needs can be found (without loading them). */
 export function optionalInstalled(name: "tensorflow" | "tensorflow-gpu" | "webgpu"): boolean {
   if (resolvePackage(PACKAGE[name]) === null) return false;
-  if (name === "webgpu") return hasNavigatorGpu() || resolvePackage(DAWN_PACKAGE) !== null;
+  if (name === "webgpu") {
+    const hasGpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined;
+    return hasGpu || resolvePackage(DAWN_PACKAGE) !== null;
+  }
   return true;
 }
 
@@ -62,58 +73,49 @@ export async function prepareTensorflow(name: "tensorflow" | "tensorflow-gpu"): 
   tensorflowVariant = name;
 }
 
-interface GpuLike {
-  requestAdapter(): Promise<unknown>;
-}
+let webgpuPrepared = false;
 
-function navigatorGpu(): GpuLike | undefined {
-  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
-  return nav?.gpu;
-}
-
-function hasNavigatorGpu(): boolean {
-  return navigatorGpu() !== undefined;
-}
-
+/**
+ * Makes the webgpu backend startable: Dawn's navigator.gpu in Node (webgpu.ts), an adapter, and
+ * tfjs-backend-webgpu imported (it registers "webgpu" at import, and only when navigator.gpu exists).
+ */
 export async function prepareWebgpu(): Promise<void> {
+  if (webgpuPrepared) return;
   const pkg = PACKAGE.webgpu;
   if (resolvePackage(pkg) === null) {
     throw notInstalled("webgpu", pkg, `Install it with npm install ${pkg}@${tf.version_core} ${DAWN_PACKAGE}.`);
   }
-  if (!hasNavigatorGpu()) {
-    // Node has no navigator.gpu of its own: Dawn's bindings (the `webgpu` package) provide it.
-    if (resolvePackage(DAWN_PACKAGE) === null) {
-      throw notInstalled(
-        "webgpu",
-        DAWN_PACKAGE,
-        `In Node, WebGPU comes from Dawn's bindings: npm install ${DAWN_PACKAGE}.`,
-      );
-    }
-    const dawn = (await importPackage(DAWN_PACKAGE)) as {
-      create?: (flags: string[]) => GpuLike;
-      globals?: Record<string, unknown>;
-    };
-    if (typeof dawn.create !== "function") {
-      throw new Error(`backend "webgpu": the ${DAWN_PACKAGE} package has no create(); is it Dawn's bindings?`);
-    }
-    Object.assign(globalThis, dawn.globals ?? {});
-    const g = globalThis as { navigator?: Record<string, unknown> };
-    if (g.navigator === undefined) g.navigator = {};
-    Object.defineProperty(g.navigator, "gpu", { value: dawn.create([]), configurable: true });
-  }
-  await requireAdapter(navigatorGpu()!);
+  // Looked at before any global changes, so a machine without an adapter is left as it was.
+  await requireAdapter(await webgpuEntry());
+  await installNavigatorGpu();
   await importPackage(pkg);
   checkRegistered("webgpu", "webgpu");
+  webgpuPrepared = true;
 }
 
 /** Fails with what to install when WebGPU is there but offers no adapter (no GPU, no usable driver). */
 export async function requireAdapter(gpu: GpuLike): Promise<void> {
-  const adapter = await gpu.requestAdapter();
-  if (adapter == null) {
-    throw new Error(
-      `backend "webgpu": no GPU adapter (navigator.gpu.requestAdapter() returned null). Without a GPU, ` +
-        `Dawn needs a Vulkan driver it accepts: Mesa >= 24's lavapipe (Debian bookworm-backports' ` +
-        `mesa-vulkan-drivers); bookworm's Mesa 22.3 does not work.`,
-    );
+  if ((await requestAdapter(gpu)) === null) throw noAdapterError();
+}
+
+/**
+ * Why backends.auto() should pass over webgpu here, or null to try it. A CPU adapter (lavapipe,
+ * SwiftShader) runs the WGSL kernels correctly but slower than the wasm backend on the same cores,
+ * so auto() leaves it to an explicit backends.use("webgpu"). No adapter at all is not a reason to
+ * skip: use() then fails with the message that says what to install.
+ */
+export async function webgpuAutoSkipReason(): Promise<string | null> {
+  if (resolvePackage(PACKAGE.webgpu) === null) return null;
+  let info: WebgpuAdapterInfo | null;
+  try {
+    info = await probeAdapter();
+  } catch {
+    return null; // use() reports it
   }
+  if (info === null || !info.software) return null;
+  const name = info.description || info.device || info.vendor || "unknown";
+  return (
+    `the only WebGPU adapter is a CPU one (${name}), slower than the wasm backend on the same cores; ` +
+    `backends.use("webgpu") starts it anyway`
+  );
 }
