@@ -6,7 +6,7 @@ import { family, type Family } from "./families.js";
 import { parseScaling, policyFormat, ROLES, type FormatLike, type Role, type Scaling } from "./policy-grammar.js";
 import { checkKeys } from "./suggest.js";
 
-/** A layer name ("dense_1"), a glob over layer names ("block*/conv?"), a RegExp, or an op family. */
+/** A layer name ("dense_1"), a glob over layer names ("block*" or "enc?_*"), a RegExp, or an op family. */
 export type OverrideMatch = string | RegExp | { family: Family };
 
 export interface OverrideSpec {
@@ -135,7 +135,7 @@ function changesOf(spec: OverrideSpec, where: string): RoleChanges {
   return out;
 }
 
-/** "block*/conv?" -> /^block.*\/conv.$/ : * is any run of characters (slashes too), ? one character. */
+// Glob to RegExp: * is any run of characters (slashes too), ? one character; anchored at both ends.
 function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${body}$`);
