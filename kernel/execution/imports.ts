@@ -12,6 +12,29 @@ const CONDITIONS = ["node", "import", "module-sync", "default"];
 export type ImportOptions = { with?: Record<string, string> };
 
 export function createImporter(cwd: () => string): (specifier: string, options?: ImportOptions) => Promise<unknown> {
+  const load = loader(cwd);
+  return async (specifier, options) => withCommonJsNames(await load(specifier, options));
+}
+
+/**
+ * Node gives a CommonJS module only the named exports its static scanner detects, so
+ * `import { answer } from "cjs-pkg"` finds nothing when the package assigns `module.exports = {...}`
+ * computed at run time. TypeScript (esModuleInterop) types those names from module.exports, so the
+ * cell gets them from there too: names missing from the namespace fall back to the default export.
+ */
+function withCommonJsNames(namespace: unknown): unknown {
+  const ns = namespace as Record<string, unknown>;
+  const fallback = ns?.default;
+  if (typeof fallback !== "object" && typeof fallback !== "function") return namespace;
+  if (fallback === null) return namespace;
+  const missing = Object.keys(fallback).filter((name) => !(name in ns));
+  if (missing.length === 0) return namespace;
+  const merged: Record<string, unknown> = { ...ns };
+  for (const name of missing) merged[name] = (fallback as Record<string, unknown>)[name];
+  return merged;
+}
+
+function loader(cwd: () => string): (specifier: string, options?: ImportOptions) => Promise<unknown> {
   return async (specifier, options) => {
     // Import attributes (`with { type: "json" }`) pass through to Node's loader.
     const attributes = options?.with ? { with: options.with } : undefined;
