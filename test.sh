@@ -18,6 +18,35 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || exit 1
 fi
 
+# >>> webgpu: a Vulkan driver on CPU, so the WGSL kernels run in CI (owner: webgpu backend) >>>
+# Dawn (the `webgpu` npm package) finds an adapter through Vulkan; without a GPU that is Mesa's
+# lavapipe, and only Mesa >= 24 works with Dawn: bookworm has 22.3, bookworm-backports 25.x.
+# Idempotent: does nothing once a Mesa >= 24 lavapipe and the Vulkan loader are installed.
+if command -v dpkg-query >/dev/null; then
+  mesa_vk=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  if ! dpkg --compare-versions "${mesa_vk:-0}" ge 24 || ! dpkg -s libvulkan1 >/dev/null 2>&1; then
+    echo "==> Vulkan on CPU for the webgpu tests: mesa-vulkan-drivers (Mesa >= 24) and libvulkan1"
+    target=()
+    if grep -qs '^VERSION_CODENAME=bookworm$' /etc/os-release; then
+      if ! grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        # Backports from the same Debian mirror this machine already uses (one-line or deb822 sources).
+        mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+          grep -E '^(deb|URIs:)[[:space:]]' | grep -oE 'https?://[^[:space:]]+/debian/?([[:space:]]|$)' | head -n 1 | tr -d '[:space:]')
+        [ -n "$mirror" ] || { echo "test.sh: no Debian mirror found in /etc/apt sources for bookworm-backports" >&2; exit 1; }
+        echo "deb $mirror bookworm-backports main" | as_root tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+      fi
+      target=(-t bookworm-backports)
+    fi
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${target[@]}" \
+      mesa-vulkan-drivers libvulkan1 >/dev/null || exit 1
+    mesa_vk=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  fi
+  # With lavapipe in place, a missing WebGPU adapter is a failure, not a skipped test.
+  dpkg --compare-versions "${mesa_vk:-0}" ge 24 && export TSAMP_REQUIRE_WEBGPU=1
+fi
+# <<< webgpu <<<
+
 # The kernel under test gets its own kernelspecs, data dir and history, away from the user's.
 export TSAMP_TEST_HOME="$(mktemp -d)"
 trap 'rm -rf "$TSAMP_TEST_HOME"' EXIT
@@ -39,7 +68,8 @@ report="$TSAMP_TEST_HOME/vitest.json"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report"
 vitest_rc=$?
 if [ -f "$report" ]; then
-  read -r p f < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites||0))' "$report")
+  # A skipped or todo test is a check that did not run: it counts as a failure here.
+  read -r p f < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites||0) + (r.numPendingTests||0) + (r.numTodoTests||0))' "$report")
 else
   p=0; f=1
 fi

@@ -7,7 +7,9 @@ import { PACKAGE, type BackendName } from "./names.js";
 import { importPackage, resolvePackage } from "./packages.js";
 import {
   DAWN_PACKAGE,
+  explainSyncReads,
   installNavigatorGpu,
+  linuxHasGpuDevice,
   noAdapterError,
   probeAdapter,
   requestAdapter,
@@ -88,7 +90,7 @@ export async function prepareWebgpu(): Promise<void> {
   // Looked at before any global changes, so a machine without an adapter is left as it was.
   await requireAdapter(await webgpuEntry());
   await installNavigatorGpu();
-  await importPackage(pkg);
+  explainSyncReads(await importPackage(pkg));
   checkRegistered("webgpu", "webgpu");
   webgpuPrepared = true;
 }
@@ -106,6 +108,10 @@ export async function requireAdapter(gpu: GpuLike): Promise<void> {
  */
 export async function webgpuAutoSkipReason(): Promise<string | null> {
   if (resolvePackage(PACKAGE.webgpu) === null) return null;
+  const anyway = `backends.use("webgpu") starts it anyway`;
+  if (linuxHasGpuDevice() === false) {
+    return `no GPU device here (no /dev/dri/renderD*, /dev/nvidia*, /dev/kfd or /dev/dxg), so WebGPU could only run on a CPU adapter (lavapipe), slower than the wasm backend; ${anyway}`;
+  }
   let info: WebgpuAdapterInfo | null;
   try {
     info = await probeAdapter();
@@ -114,8 +120,5 @@ export async function webgpuAutoSkipReason(): Promise<string | null> {
   }
   if (info === null || !info.software) return null;
   const name = info.description || info.device || info.vendor || "unknown";
-  return (
-    `the only WebGPU adapter is a CPU one (${name}), slower than the wasm backend on the same cores; ` +
-    `backends.use("webgpu") starts it anyway`
-  );
+  return `the only WebGPU adapter is a CPU one (${name}), slower than the wasm backend on the same cores; ${anyway}`;
 }

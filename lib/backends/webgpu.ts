@@ -121,24 +121,98 @@ export async function probeAdapter(gpu?: GpuLike): Promise<WebgpuAdapterInfo | n
 }
 
 /**
- * What a machine without an adapter is missing, as far as files on Linux tell: the Vulkan loader
- * (libvulkan1) and a Vulkan driver manifest (an ICD, e.g. lavapipe's lvp_icd.json).
+ * Whether Linux shows a GPU device node: DRM render nodes (Intel, AMD, Mesa drivers), NVIDIA's
+ * /dev/nvidia*, AMD's /dev/kfd, WSL2's /dev/dxg. Without one, any Vulkan adapter is a CPU one, so
+ * backends.auto() can pass over webgpu without loading Dawn (which costs ~100 ms and, on lavapipe,
+ * prints driver warnings). null where device nodes say nothing (macOS, Windows).
  */
-function missingVulkanPieces(): string[] {
-  if (process.platform !== "linux") return [];
-  const libDirs = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu"];
-  const icdDirs = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"];
-  const missing: string[] = [];
-  if (!libDirs.some((d) => existsSync(`${d}/libvulkan.so.1`))) missing.push("the Vulkan loader libvulkan.so.1 (Debian: libvulkan1)");
-  const icds = icdDirs.flatMap((d) => {
+export function linuxHasGpuDevice(): boolean | null {
+  if (process.platform !== "linux") return null;
+  const has = (dir: string, test: (f: string) => boolean) => {
+    try {
+      return readdirSync(dir).some(test);
+    } catch {
+      return false;
+    }
+  };
+  return (
+    has("/dev/dri", (f) => f.startsWith("renderD")) ||
+    has("/dev", (f) => /^nvidia\d+$/.test(f) || f === "kfd" || f === "dxg")
+  );
+}
+
+const LIB_DIRS = [
+  "/usr/lib/x86_64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+  "/lib/x86_64-linux-gnu",
+  "/lib/aarch64-linux-gnu",
+  "/usr/lib64",
+  "/usr/lib",
+  "/usr/local/nvidia/lib64",
+];
+
+function findLib(name: string): boolean {
+  const fromEnv = (process.env["LD_LIBRARY_PATH"] ?? "").split(":").filter((d) => d !== "");
+  return [...fromEnv, ...LIB_DIRS].some((d) => existsSync(`${d}/${name}`));
+}
+
+function icdManifests(): string[] {
+  const dirs = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"];
+  return dirs.flatMap((d) => {
     try {
       return readdirSync(d).filter((f) => f.endsWith(".json"));
     } catch {
       return [];
     }
   });
+}
+
+/**
+ * What a machine without an adapter is missing, as far as files on Linux tell: the Vulkan loader
+ * (libvulkan1), a Vulkan driver manifest (an ICD, e.g. lavapipe's lvp_icd.json), and on NVIDIA
+ * machines the pieces containers often lack: nvidia_icd.json and glvnd's libEGL.so.1, which
+ * NVIDIA's Vulkan driver loads even without a display.
+ */
+function missingVulkanPieces(): string[] {
+  if (process.platform !== "linux") return [];
+  const missing: string[] = [];
+  if (!findLib("libvulkan.so.1")) missing.push("the Vulkan loader libvulkan.so.1 (Debian/Ubuntu: libvulkan1)");
+  const icds = icdManifests();
   if (icds.length === 0) missing.push("any Vulkan driver (no ICD manifest in /usr/share/vulkan/icd.d)");
+  if (existsSync("/dev/nvidia0")) {
+    if (!icds.some((f) => f.includes("nvidia"))) {
+      missing.push("NVIDIA's Vulkan manifest nvidia_icd.json (in containers: NVIDIA_DRIVER_CAPABILITIES must include graphics)");
+    }
+    if (!findLib("libEGL.so.1")) missing.push("glvnd's libEGL.so.1, which NVIDIA's Vulkan driver loads (Debian/Ubuntu: libegl1)");
+  }
   return missing;
+}
+
+/**
+ * tfjs-backend-webgpu reads synchronously (dataSync, arraySync, print, and moving a tensor to another
+ * backend) by drawing into an OffscreenCanvas, which Node does not have; it fails with
+ * "OffscreenCanvas is not defined". We say instead what works: the asynchronous reads.
+ */
+export function explainSyncReads(pkg: Record<string, unknown>): void {
+  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== "undefined") return;
+  const proto = (pkg["WebGPUBackend"] as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const readSync = proto?.["readSync"];
+  if (proto === undefined || typeof readSync !== "function" || (readSync as { tsamp?: boolean }).tsamp) return;
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    try {
+      return (readSync as (...a: unknown[]) => unknown).apply(this, args);
+    } catch (err) {
+      if (err instanceof ReferenceError && err.message.includes("OffscreenCanvas")) {
+        throw new Error(
+          `the webgpu backend cannot read a tensor synchronously in Node (dataSync, arraySync, print, or ` +
+            `moving a tensor to another backend): use await tensor.data() or await tensor.array()`,
+        );
+      }
+      throw err;
+    }
+  };
+  (wrapped as { tsamp?: boolean }).tsamp = true;
+  proto["readSync"] = wrapped;
 }
 
 /** The error for "WebGPU is there but offers no adapter", saying what to install. */

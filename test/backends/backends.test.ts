@@ -74,12 +74,6 @@ describe("backends", () => {
     );
   });
 
-  it.runIf(!has("@tensorflow/tfjs-backend-webgpu"))("explains that webgpu needs its package", async () => {
-    await expect(backends.use("webgpu")).rejects.toThrow(
-      /backend "webgpu" needs the npm package @tensorflow\/tfjs-backend-webgpu, which is not installed/,
-    );
-  });
-
   it("explains a missing GPU adapter", async () => {
     await expect(requireAdapter({ requestAdapter: async () => null })).rejects.toThrow(
       /no GPU adapter.*Mesa >= 24's lavapipe/,
@@ -87,9 +81,11 @@ describe("backends", () => {
     await expect(requireAdapter({ requestAdapter: async () => ({}) })).resolves.toBeUndefined();
   });
 
-  it.runIf(!has("@tensorflow/tfjs-backend-webgpu"))("a failed use() leaves the active backend as it was", async () => {
+  // The webgpu package is an optional dependency that npm installs everywhere, so the "not
+  // installed" path is exercised through tfjs-node, which CI machines cannot install.
+  it.runIf(!has("@tensorflow/tfjs-node"))("a failed use() leaves the active backend as it was", async () => {
     await backends.use("wasm");
-    await expect(backends.use("webgpu")).rejects.toThrow();
+    await expect(backends.use("tensorflow")).rejects.toThrow();
     expect(backends.current()).toBe("wasm");
   });
 });

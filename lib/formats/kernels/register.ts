@@ -5,8 +5,11 @@ import * as tf from "../../tf.js";
 import { QUANTIZE_KERNEL } from "./attrs.js";
 import { cpuQuantizeKernel } from "./cpu.js";
 import { wasmQuantizeKernel } from "./wasm.js";
+import { webgpuQuantizeKernel } from "./webgpu.js";
 
-const KERNELS: readonly tf.KernelConfig[] = [cpuQuantizeKernel, wasmQuantizeKernel];
+// The webgpu kernel is a WGSL program handed to tfjs-backend-webgpu; registering it needs nothing
+// from that (optional) package.
+const KERNELS: readonly tf.KernelConfig[] = [cpuQuantizeKernel, wasmQuantizeKernel, webgpuQuantizeKernel];
 
 /** Backends with a native TsampQuantize kernel; others use the composite fallback. */
 export const QUANTIZE_KERNEL_BACKENDS: readonly string[] = KERNELS.map((k) => k.backendName);
