@@ -173,6 +173,29 @@ describe("registration", () => {
     expect(warnings).toEqual([]);
     expect(WRAPPED_WASM_KERNELS.map((n) => tf.getKernel(n, "wasm"))).toEqual(before);
   });
+
+  it("composed kernels run the package's kernels, not wrappers registered later (as autocast's)", async () => {
+    await tf.setBackend("wasm");
+    const configs = tf.getKernelsForBackend("wasm");
+    const calls: string[] = [];
+    for (const c of configs) {
+      tf.unregisterKernel(c.kernelName, "wasm");
+      tf.registerKernel({ ...c, kernelFunc: (args) => (calls.push(c.kernelName), c.kernelFunc(args)) });
+    }
+    try {
+      const x = tf.ones([2, 6, 6, 3]);
+      const dy = tf.ones([2, 3, 3, 4]);
+      calls.length = 0;
+      const dW = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 2, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 3, 4] });
+      expect(calls).toEqual(["Conv2DBackpropFilter"]);
+      tf.dispose([x, dy, dW as tf.Tensor]);
+    } finally {
+      for (const c of configs) {
+        tf.unregisterKernel(c.kernelName, "wasm");
+        tf.registerKernel(c);
+      }
+    }
+  });
 });
 
 // ---- conv2d backprops ---------------------------------------------------------------------------

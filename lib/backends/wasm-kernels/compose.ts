@@ -1,8 +1,17 @@
 // Running tfjs-backend-wasm's own kernels from inside one of ours. We call their kernelFuncs with the
 // backend directly (as tfjs backends compose their own kernels), not through tf ops: nothing lands on
 // the engine's tape or in its tensor count, and every intermediate is freed by refcount when the
-// composed kernel returns, or throws.
+// composed kernel returns, or throws. We call the kernels as they were when ours were registered,
+// not what the registry holds now: whatever wraps kernels later (autocast rounds a wrapped kernel's
+// inputs and outputs) wraps ours as a whole, and must not act again on their insides.
 import * as tf from "../../tf.js";
+
+const base = new Map<string, tf.KernelConfig>();
+
+/** Records the wasm backend's kernels as they are now, for composed kernels to call. */
+export function rememberBaseKernels(): void {
+  for (const k of tf.getKernelsForBackend("wasm")) base.set(k.kernelName, k);
+}
 
 /** The part of BackendWasm our kernels use (typed structurally: the backend's class is not exported). */
 export interface WasmBackendLike {
@@ -23,7 +32,7 @@ export class KernelScope {
 
   /** Runs the wasm kernel `name`; its output lives until the scope ends unless it is the result. */
   run(name: string, inputs: Record<string, tf.TensorInfo>, attrs: object = {}): tf.TensorInfo {
-    const kernel = tf.getKernel(name, "wasm");
+    const kernel = base.get(name) ?? tf.getKernel(name, "wasm");
     if (kernel === undefined) throw new Error(`tsamp wasm kernels: the wasm backend has no ${name} kernel`);
     const out = kernel.kernelFunc({
       inputs: inputs as tf.NamedTensorInfoMap,

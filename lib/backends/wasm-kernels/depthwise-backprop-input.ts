@@ -9,20 +9,9 @@
 // 3. Sum the M channels that came from each input channel.
 // Unlike tfjs-backend-cpu's kernel (which ignores them), dilations are honoured.
 import * as tf from "../../tf.js";
-import { composed, type KernelScope } from "./compose.js";
+import { composed } from "./compose.js";
 import { explicitPad, fitAxis, isCropped, isEmpty } from "./geometry.js";
-
-/** dy [N, OH, OW, K] -> [N, OH*sh, OW*sw, K] with dy at multiples of the strides, zeros elsewhere. */
-function spread(k: KernelScope, dy: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
-  if (sh === 1 && sw === 1) return dy;
-  const [N, OH, OW, K] = dy.shape as [number, number, number, number];
-  const padded = k.run(
-    "PadV2",
-    { x: k.reshape(dy, [N, OH, 1, OW, 1, K]) },
-    { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 },
-  );
-  return k.reshape(padded, [N, OH * sh, OW * sw, K]);
-}
+import { spread } from "./spread.js";
 
 const depthwiseBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };

@@ -1,9 +1,10 @@
 // MaxPoolGrad for the wasm backend, replacing tfjs-backend-wasm 4.22's, which drops the gradient of
-// every window whose maximum is not positive (all-negative or all-zero windows get none: it looks
-// for the maximum starting from 0 rather than from -Infinity), so max pooling trains wrongly
+// every window whose maximum is not positive (all-negative and all-zero windows get none, as if it
+// searched for the maximum from 0 rather than from -Infinity), so max pooling trained wrongly
 // wherever it does not follow a ReLU. Each dy goes to the first maximum of its window, as in
-// tfjs-backend-cpu and TensorFlow. A direct loop over the wasm heap: composing it from the wasm
-// kernels would need an argmax per window, which MaxPoolWithArgmax gives only with the same bug.
+// tfjs-backend-cpu and TensorFlow. A direct loop over the wasm heap: composed from the wasm kernels
+// it would need an argmax per window, and their MaxPoolWithArgmax has the same bug (index 0 for
+// all-negative windows).
 import * as tf from "../../tf.js";
 import { asWasm } from "./compose.js";
 
@@ -32,9 +33,8 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const x = wasm.typedArrayFromHeap(input) as Float32Array;
   const g = wasm.typedArrayFromHeap(dy) as Float32Array;
 
-  // NHWC: channels are contiguous, so one pass over each window serves all channels at once.
-  const best = new Float32Array(C);
-  const where = new Int32Array(C);
+  // One scan of each window per channel, with the running maximum in locals: per-window array
+  // fills and reads cost more than the scan itself at LeNet's 2x2 windows.
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       const y0 = Math.max(0, oy * sh - top);
@@ -42,24 +42,21 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       for (let ox = 0; ox < OW; ox++) {
         const x0 = Math.max(0, ox * sw - left);
         const x1 = Math.min(W, ox * sw - left + fw);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let y = y0; y < y1; y++) {
-          for (let xx = x0; xx < x1; xx++) {
-            const base = ((n * H + y) * W + xx) * C;
-            for (let c = 0; c < C; c++) {
-              const v = x[base + c]!;
+        const gBase = ((n * OH + oy) * OW + ox) * C;
+        for (let c = 0; c < C; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let y = y0; y < y1; y++) {
+            let i = ((n * H + y) * W + x0) * C + c;
+            for (let xx = x0; xx < x1; xx++, i += C) {
+              const v = x[i]!;
               // Strictly greater: the first maximum wins ties; NaN never wins (as in tfjs-backend-cpu).
-              if (v > best[c]!) {
-                best[c] = v;
-                where[c] = base + c;
+              if (v > best) {
+                best = v;
+                at = i;
               }
             }
           }
-        }
-        const gBase = ((n * OH + oy) * OW + ox) * C;
-        for (let c = 0; c < C; c++) {
-          const at = where[c]!;
           if (at >= 0) dx[at] = dx[at]! + g[gBase + c]!;
         }
       }
