@@ -46,3 +46,15 @@ export {
   type Schedule,
   type ScheduleLike,
 } from "./amp/index.js";
+export {
+  data,
+  ImageFolder,
+  ImageReadError,
+  Loader,
+  TensorDataset,
+  type Batch,
+  type Dataset,
+  type ImageFolderOptions,
+  type LoaderOptions,
+  type TransformLike,
+} from "./data/index.js";
