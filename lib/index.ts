@@ -58,3 +58,16 @@ export {
   type LoaderOptions,
   type TransformLike,
 } from "./data/index.js";
+export {
+  viz,
+  Figure,
+  TrainingView,
+  ScalerPanel,
+  Breakdown,
+  Heatmap,
+  type FigureSpec,
+  type TrainingViewOptions,
+  type StepMetrics,
+  type BreakdownOptions,
+  type HeatmapOptions,
+} from "./viz/index.js";
