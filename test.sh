@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets tsamp and its test dependencies up on a Debian machine and runs the whole test suite:
-# TypeScript units (vitest), then the kernel through real Jupyter clients (jupyter_kernel_test's
-# conformance suite and our own jupyter_client suite).
+# TypeScript units and the browser test (vitest), then the kernel through real Jupyter clients
+# (jupyter_kernel_test's conformance suite, our jupyter_client suite, every notebook via nbclient).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,12 @@ need=()
 /usr/bin/python3 -c "import jupyter_client, jupyter_kernel_test, nbclient" 2>/dev/null ||
   need+=(python3-jupyter-client python3-jupyter-kernel-test python3-nbclient)
 dpkg -s python3-ipykernel >/dev/null 2>&1 || need+=(python3-ipykernel)
+# The browser test: Debian's classic notebook server, nbconvert for the offline HTML export, and
+# headless Chromium driven by playwright-core.
+command -v jupyter-notebook >/dev/null || need+=(jupyter-notebook)
+dpkg -s python3-nbconvert >/dev/null 2>&1 || need+=(python3-nbconvert)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> test dependencies: ${need[*]}"
   as_root apt-get update -qq
@@ -46,6 +52,10 @@ if command -v dpkg-query >/dev/null; then
   dpkg --compare-versions "${mesa_vk:-0}" ge 24 && export TSAMP_REQUIRE_WEBGPU=1
 fi
 # <<< webgpu <<<
+
+# Missing browser pieces fail the browser test instead of skipping it; screenshots are kept here.
+export TSAMP_REQUIRE_BROWSER=1
+export TSAMP_ARTIFACTS="$PWD/.tsamp-artifacts/browser"
 
 # The kernel under test gets its own kernelspecs, data dir and history, away from the user's.
 export TSAMP_TEST_HOME="$(mktemp -d)"
@@ -85,5 +95,6 @@ for suite in test/kernel/test_*.py; do
 done
 
 echo
+echo "Browser screenshots: $TSAMP_ARTIFACTS"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
