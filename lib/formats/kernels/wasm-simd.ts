@@ -1,0 +1,272 @@
+// The WebAssembly SIMD quantize (wasm-simd/quantize.wat, compiled into wasm-simd-binary.ts) run on
+// tfjs-backend-wasm's own memory. The module imports that WebAssembly.Memory, so it reads the input
+// tensor and writes the output tensor where the backend keeps them (dataIdMap -> memoryOffset): no
+// copy at all. Where the memory cannot be imported, a module with a memory of its own rounds through
+// it in fixed-size chunks (two copies per element, measured by bench/quantize.mjs). Where the engine
+// has no SIMD, or a format is outside what the module handles, the caller runs the JS loop.
+//
+// The .wat says how each rounding mode works; this file turns a RoundPlan into its parameters.
+import { pow2Bits } from "../bits.js";
+import { seedKeys } from "../random.js";
+import { Mode, modeOf, planFor, type RoundPlan } from "../round.js";
+import { specOf, type QuantizeAttrs } from "./attrs.js";
+import { QUANTIZE_WASM_BASE64 } from "./wasm-simd-binary.js";
+
+/** How the wasm kernel rounds: "auto" picks the first of "imported", "scratch", "js" that works. */
+export type WasmQuantizePath = "imported" | "scratch" | "js";
+let forced: WasmQuantizePath | "auto" = "auto";
+let lastPath: WasmQuantizePath | null = null;
+
+/**
+ * Forces one path (tests and bench/quantize.mjs compare them); "auto" restores the default. A forced
+ * SIMD path that cannot run still falls back to the JS loop, never to the other SIMD path.
+ */
+export function setWasmQuantizePath(path: WasmQuantizePath | "auto"): void {
+  forced = path;
+}
+
+/** The path the last wasm quantize took (null before the first). */
+export function lastWasmQuantizePath(): WasmQuantizePath | null {
+  return lastPath;
+}
+
+/** @internal Called by the kernel with the path it took. */
+export function noteWasmQuantizePath(path: WasmQuantizePath): void {
+  lastPath = path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modules and instances.
+
+// The WebAssembly JS API, typed here: the project compiles without the DOM lib, which holds its types.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+  Memory: abstract new (...args: never[]) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+type Variant = keyof typeof QUANTIZE_WASM_BASE64;
+type RunFn = (src: number, dst: number, n: number, ...params: number[]) => void;
+interface Exports {
+  nearestEven: RunFn;
+  nearestEvenFloat: RunFn;
+  nearestEvenInt: RunFn;
+  towardZero: RunFn;
+  stochastic: RunFn;
+  memory?: WasmMemory;
+}
+
+const modules = new Map<Variant, WasmModule | null>();
+
+function decode(base64: string): Uint8Array {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The compiled module, or null where the engine rejects it (no SIMD, or no shared memory). Compiled
+ * synchronously because kernels are synchronous; each variant is about 1.3 KB, well under the 4 KB
+ * that browsers allow a synchronous compile on the main thread.
+ */
+function moduleOf(variant: Variant): WasmModule | null {
+  let m = modules.get(variant);
+  if (m === undefined) {
+    const bytes = decode(QUANTIZE_WASM_BASE64[variant]);
+    m = WA.validate(bytes) ? new WA.Module(bytes) : null;
+    modules.set(variant, m);
+  }
+  return m;
+}
+
+/** True when this engine runs the SIMD module (wasm SIMD: Node >= 16.4, every current browser). */
+export function wasmSimdSupported(): boolean {
+  return moduleOf("owned") !== null;
+}
+
+/** The part of tfjs-backend-wasm's Emscripten module this file uses. */
+export interface EmscriptenModuleLike {
+  HEAPU8: Uint8Array;
+  /** The instance's exports (the memory is exported as "memory" in the single-threaded builds). */
+  asm?: Record<string, unknown>;
+  /** Set by the threaded build, whose memory is created in JS and imported. */
+  wasmMemory?: unknown;
+}
+
+/** Instances on a backend's memory, per Emscripten module (one per backend), or null: cannot. */
+const imported = new WeakMap<object, Exports | null>();
+
+function backendMemory(em: EmscriptenModuleLike): WasmMemory | null {
+  const candidates = [em.asm?.["memory"], em.wasmMemory, ...Object.values(em.asm ?? {})];
+  for (const c of candidates) if (c instanceof WA.Memory) return c;
+  return null;
+}
+
+function importedInstance(em: EmscriptenModuleLike): Exports | null {
+  let ex = imported.get(em);
+  if (ex === undefined) {
+    ex = null;
+    const memory = backendMemory(em);
+    if (memory !== null) {
+      const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+      const mod = moduleOf(shared ? "importedShared" : "imported");
+      if (mod !== null) {
+        try {
+          ex = new WA.Instance(mod, { env: { memory } }).exports as Exports;
+        } catch {
+          ex = null; // the memory's limits do not match the import: copy through instead
+        }
+      }
+    }
+    imported.set(em, ex);
+  }
+  return ex;
+}
+
+/** Elements per chunk of the copy-through path: its memory stays at 1 MiB whatever the tensor. */
+const SCRATCH_ELEMENTS = 1 << 18;
+let scratch: Exports | null | undefined;
+
+function scratchInstance(): Exports | null {
+  if (scratch === undefined) {
+    const mod = moduleOf("owned");
+    scratch = mod === null ? null : (new WA.Instance(mod, {}).exports as Exports);
+    if (scratch !== null) {
+      const memory = scratch.memory!;
+      const pages = (SCRATCH_ELEMENTS * 4) / 65536 - memory.buffer.byteLength / 65536;
+      if (pages > 0) memory.grow(pages);
+    }
+  }
+  return scratch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters.
+
+interface Call {
+  run: "nearestEven" | "nearestEvenFloat" | "nearestEvenInt" | "towardZero" | "stochastic";
+  /** Everything after (src, dst, n); for stochastic the last two are k0 and k1. */
+  params: number[];
+}
+
+const calls = new Map<string, Call | null>();
+
+/**
+ * The function and parameters of quantize.wat for these attributes (the seed aside), or null when
+ * the format is outside what the module's float steps handle exactly: C = 2^(qmin + 23) must be a
+ * float32 (qmin <= 104), and for stochastic rounding 2^(31 - qmin) >= 1 (qmin <= 31). Every named
+ * format has qmin <= -9; only custom formats whose smallest subnormal exceeds 2^31 take the JS loop.
+ */
+function callFor(attrs: QuantizeAttrs, mode: Mode): Call | null {
+  const key = `${attrs.exponentBits},${attrs.mantissaBits},${attrs.bias},${attrs.rule},${attrs.saturate},${mode}`;
+  let call = calls.get(key);
+  if (call === undefined) {
+    call = makeCall(planFor(specOf(attrs), attrs.saturate), mode);
+    calls.set(key, call);
+  }
+  return call;
+}
+
+const INF = 0x7f800000;
+
+function makeCall(p: RoundPlan, mode: Mode): Call | null {
+  const s0 = p.s0;
+  const qmin = p.efNorm - 150 + s0;
+  if (qmin > 104 || (mode === Mode.Stochastic && qmin > 31)) return null;
+  const mask0 = (1 << s0) - 1;
+  const c = pow2Bits(qmin + 23);
+  const minNormal = p.efNorm << 23;
+  // The sign test (see the .wat): b + zadd > zt, signed, means "no sign".
+  const zadd = p.signedZero ? 0 : 0x7fffffff;
+  const zt = (INF + zadd) | 0;
+  switch (mode) {
+    case Mode.NearestEven: {
+      const halfp = (mask0 >>> 1) + (s0 === 23 ? 1 : 0);
+      const unitL = s0 === 0 || s0 === 23 ? 0 : 1 << s0;
+      // The largest pattern that rounds to max or below: max + half, less one when a tie there
+      // would go up (max's grid index is odd). At s0 = 0 the grid is float32's: max itself.
+      const odd = s0 === 23 ? 1 : (p.maxBits >>> s0) & 1;
+      const t1 = s0 === 0 ? p.maxBits : p.maxBits + (1 << (s0 - 1)) - odd;
+      // The binade of max (emax), from its pattern.
+      const emax = (p.maxBits >>> 23) - 127;
+      if (s0 >= 1 && emax + s0 <= 127) {
+        return { run: "nearestEvenFloat", params: [s0 << 23, c, t1, p.overflowBits, zadd, zt] };
+      }
+      if (p.efNorm === 1 && s0 < 23) {
+        return { run: "nearestEvenInt", params: [halfp + 1, unitL, mask0, t1, p.overflowBits, zadd, zt] };
+      }
+      return { run: "nearestEven", params: [halfp + 1, unitL, mask0, c, minNormal, t1, p.overflowBits, zadd, zt] };
+    }
+    case Mode.TowardZero:
+      return { run: "towardZero", params: [mask0, c, p.minSubnormalBits, minNormal, p.maxBits, p.infBits, zadd, zt] };
+    case Mode.Stochastic: {
+      const g = 31 - qmin;
+      const g1 = Math.min(g, 127);
+      return {
+        run: "stochastic",
+        params: [(2 ** (31 - s0)) | 0, mask0, 1 << s0, c, p.minSubnormalBits, pow2Bits(g1), pow2Bits(g - g1), minNormal, p.maxBits, p.overflowBits, zadd, zt, 0, 0],
+      };
+    }
+  }
+}
+
+/**
+ * @internal The quantize.wat function that these attributes run, or null where the JS loop runs
+ * (tests check that every function is exercised).
+ */
+export function wasmSimdFunction(attrs: QuantizeAttrs): Call["run"] | null {
+  return callFor(attrs, modeOf(attrs.rounding))?.run ?? null;
+}
+
+function paramsWithSeed(call: Call, attrs: QuantizeAttrs, firstIndex: number): number[] {
+  if (call.run !== "stochastic") return call.params;
+  const [k0, k1] = seedKeys(attrs.seed);
+  const params = call.params.slice();
+  // draw32 counts from i + k0; a chunk that starts at element firstIndex starts its count there.
+  params[params.length - 2] = (k0 + firstIndex) | 0;
+  params[params.length - 1] = k1 | 0;
+  return params;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running.
+
+/**
+ * Rounds n float32 elements at byte offset src of the backend's heap into byte offset dst, and
+ * returns the path taken, or null when neither SIMD path can (the caller then runs the JS loop).
+ */
+export function quantizeOnHeap(em: EmscriptenModuleLike, src: number, dst: number, n: number, attrs: QuantizeAttrs): WasmQuantizePath | null {
+  if (forced === "js" || n < 4) return null;
+  const call = callFor(attrs, modeOf(attrs.rounding));
+  if (call === null) return null;
+  if (forced !== "scratch") {
+    const ex = importedInstance(em);
+    if (ex !== null) {
+      // Offsets above 2^31 pass as negative i32: the same 32 bits, which wasm reads as unsigned.
+      ex[call.run](src | 0, dst | 0, n, ...paramsWithSeed(call, attrs, 0));
+      return "imported";
+    }
+    if (forced === "imported") return null;
+  }
+  const ex = scratchInstance();
+  if (ex === null) return null;
+  const run = ex[call.run];
+  for (let start = 0; start < n; start += SCRATCH_ELEMENTS) {
+    // A last chunk under 4 elements moves back to end at n (its overlap is recomputed the same).
+    const first = Math.min(start, n - 4);
+    const count = Math.min(SCRATCH_ELEMENTS, n - first);
+    const own = new Uint8Array(ex.memory!.buffer, 0, count * 4);
+    own.set(em.HEAPU8.subarray(src + first * 4, src + (first + count) * 4));
+    run(0, 0, count, ...paramsWithSeed(call, attrs, first));
+    em.HEAPU8.set(own, dst + first * 4);
+  }
+  return "scratch";
+}

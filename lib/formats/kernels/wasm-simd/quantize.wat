@@ -1,0 +1,407 @@
+;; TsampQuantize as WebAssembly SIMD: roundBits (lib/formats/round.ts) four float32 patterns at a
+;; time (i32x4 / f32x4), bit for bit, and draw32 (lib/formats/random.ts) for stochastic rounding.
+;;
+;; build.mjs compiles this file with wabt into lib/formats/kernels/wasm-simd-binary.ts, three times,
+;; with the MEMORY line below replaced: importing the tfjs wasm backend's own memory (plain, or
+;; shared for its threaded build), so the kernel reads and writes tensors where they live, or owning
+;; a memory (the copy-through fallback). The plan's numbers arrive as i32 parameters and are
+;; splatted once per call; wasm-simd.ts computes them from the RoundPlan.
+;;
+;; Why not roundBits' integer algorithm lane by lane: wasm SIMD shifts every lane by one amount, and
+;; roundBits shifts by s, which varies per element below the format's smallest normal. So:
+;; - At or above the smallest normal (|x| >= 2^emin) the spacing is 2^s0 float32 ulps for every
+;;   lane, and roundBits' integer rounding on the pattern runs as is, with the uniform shift s0.
+;; - Below it the spacing is the constant 2^qmin (qmin = emin - M), and float arithmetic rounds there
+;;   exactly: with C = 2^(qmin + 23) >= 2^emin > |x|, the sum |x| + C lies in [C, 2C), where the
+;;   float32 spacing is 2^qmin, so the IEEE add rounds it to nearest-even on the format's grid (the
+;;   sum's last bit is the grid index's parity, since C / 2^qmin = 2^23 is even; a carry reaches 2C
+;;   at most), and subtracting C is exact (Sterbenz). That
+;;   covers format subnormals and values below the smallest subnormal (roundTiny) in one step.
+;;   Wasm float arithmetic is IEEE with subnormals (no flush to zero), so this holds on every engine.
+;; Each lane takes one of the two results (bitselect); then overflow, NaN and the sign, as roundBits.
+;;
+;; Every function takes byte addresses src and dst and a length n >= 4 (the caller does shorter
+;; tensors itself). The loop runs over whole vectors and finishes with the window [n - 4, n), which
+;; may overlap the previous one: each result is a function of its input and its index only, so the
+;; overlap is recomputed to the same values (and rounding is idempotent, should src be dst).
+
+(module
+  MEMORY
+
+  ;; The loop, the same in every function: p (a byte offset) runs over whole vectors up to end;
+  ;; then, when n is not a multiple of 4, the outer loop runs the body once more on the last window
+  ;; [n - 4, n). Written out in each function (wat has no macros).
+  ;;
+  ;; The sign, also the same: the result keeps x's sign (x xor |x|) unless it is NaN, or zero in a
+  ;; format without -0 (fnuz). That is "b + zadd > zt" (signed) failing, with zadd = 0 and zt = inf
+  ;; (only NaN is above inf), or for fnuz zadd = 0x7fffffff and zt = inf + 0x7fffffff, which moves
+  ;; 0 to the top of the signed order and 1..inf below zt.
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Nearest-even, for any format (nearestEvenFloat and nearestEvenInt below are faster where
+  ;; they apply; wasm-simd.ts picks).
+  ;;   halfp1  (2^s0 - 1) >> 1, plus 1 when s0 = 23 (the grid index is then the implicit bit, odd),
+  ;;           plus 1: roundBits adds half - 1 + lsb, here half - 1 + 1 + (-1 where lsb is 0)
+  ;;   unitL   2^s0, whose bit in a is the grid index's parity; 0 when s0 is 0 or 23 (no parity
+  ;;           to add: float32's own grid, or folded into halfp1)
+  ;;   mask0   2^s0 - 1
+  ;;   c       float32 bits of C = 2^(qmin + 23)
+  ;;   t1      the largest |x| pattern that does not round past max (rounding is monotone, so the
+  ;;           overflow test needs only a, and runs beside the rounding rather than after it)
+  ;;   ovf     magnitude past max: inf, NaN or max (and for inf input, which is past t1)
+  (func (export "nearestEven")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $halfp1 i32) (param $unitL i32) (param $mask0 i32) (param $c i32) (param $minNormal i32)
+    (param $t1 i32) (param $ovf i32) (param $zadd i32) (param $zt i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vHalfp1 v128) (local $vUnitL v128) (local $vMask0 v128) (local $vC v128) (local $vMinNormal v128)
+    (local $vT1 v128) (local $vOvf v128) (local $vZadd v128) (local $vZt v128)
+    (local $x v128) (local $a v128) (local $b v128)
+    (local.set $vHalfp1 (i32x4.splat (local.get $halfp1)))
+    (local.set $vUnitL (i32x4.splat (local.get $unitL)))
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vMinNormal (i32x4.splat (local.get $minNormal)))
+    (local.set $vT1 (i32x4.splat (local.get $t1)))
+    (local.set $vOvf (i32x4.splat (local.get $ovf)))
+    (local.set $vZadd (i32x4.splat (local.get $zadd)))
+    (local.set $vZt (i32x4.splat (local.get $zt)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        ;; At or above the smallest normal: roundBits' integer rounding with the shift s0. Below
+        ;; it: (|x| + C) - C. Each lane takes its own.
+        (local.set $b
+          (v128.bitselect
+            (f32x4.sub (f32x4.add (local.get $a) (local.get $vC)) (local.get $vC))
+            (v128.andnot
+              (i32x4.add
+                (i32x4.add (local.get $a) (local.get $vHalfp1))
+                (i32x4.eq (v128.and (local.get $a) (local.get $vUnitL)) (v128.const i32x4 0 0 0 0)))
+              (local.get $vMask0))
+            (i32x4.lt_s (local.get $a) (local.get $vMinNormal))))
+        ;; Past max, and inf: ovf. NaN: the canonical NaN, above every ovf, so a max puts it in.
+        (local.set $b
+          (v128.bitselect (local.get $vOvf) (local.get $b) (i32x4.gt_s (local.get $a) (local.get $vT1))))
+        (local.set $b
+          (i32x4.max_s
+            (local.get $b)
+            (v128.and
+              (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.andnot
+              (v128.xor (local.get $x) (local.get $a))
+              (i32x4.gt_s (i32x4.add (local.get $b) (local.get $vZadd)) (local.get $vZt)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Nearest-even, all float: for formats whose largest binade keeps 2^(emax + s0) a float32
+  ;; (emax + s0 <= 127) and whose grid is coarser than float32's (s0 >= 1): float16, the fp8, fp6
+  ;; and fp4 formats. The magic constant of the subnormal step works in every binade when it
+  ;; follows the binade: C' = 2^(max(e, emin) + s0), whose float32 spacing is the format's there,
+  ;; 2^(max(e, emin) - M), and |x| < 2^(e+1) <= C' (s0 >= 1), so (|x| + C') - C' is |x| rounded to
+  ;; nearest-even on the format's grid (a carry to the next binade included). C' is built from
+  ;; |x|'s exponent field: (a & 0x7f800000) + (s0 << 23), at least C. Lanes past max (where C' may
+  ;; pass float32's range) are replaced by the overflow step, as in nearestEven. About half the
+  ;; instructions of nearestEven: no integer path and no select between two results.
+  ;;   s0sh  s0 << 23
+  (func (export "nearestEvenFloat")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $s0sh i32) (param $c i32) (param $t1 i32) (param $ovf i32) (param $zadd i32) (param $zt i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vS0sh v128) (local $vC v128) (local $vT1 v128) (local $vOvf v128) (local $vZadd v128) (local $vZt v128)
+    (local $x v128) (local $a v128) (local $b v128)
+    (local.set $vS0sh (i32x4.splat (local.get $s0sh)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vT1 (i32x4.splat (local.get $t1)))
+    (local.set $vOvf (i32x4.splat (local.get $ovf)))
+    (local.set $vZadd (i32x4.splat (local.get $zadd)))
+    (local.set $vZt (i32x4.splat (local.get $zt)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        ;; b is C' for now.
+        (local.set $b
+          (i32x4.max_s
+            (i32x4.add
+              (v128.and (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (local.get $vS0sh))
+            (local.get $vC)))
+        (local.set $b (f32x4.sub (f32x4.add (local.get $a) (local.get $b)) (local.get $b)))
+        (local.set $b
+          (v128.bitselect (local.get $vOvf) (local.get $b) (i32x4.gt_s (local.get $a) (local.get $vT1))))
+        (local.set $b
+          (i32x4.max_s
+            (local.get $b)
+            (v128.and
+              (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.andnot
+              (v128.xor (local.get $x) (local.get $a))
+              (i32x4.gt_s (i32x4.add (local.get $b) (local.get $vZadd)) (local.get $vZt)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Nearest-even, all integer: for formats whose smallest normal is float32's (bias 127: bfloat16,
+  ;; tf32, float32), where the spacing is 2^s0 float32 ulps for every lane, float32 subnormals
+  ;; included (their patterns are linear with the same ulp), so nearestEven's integer step alone
+  ;; is roundBits. Not for s0 = 23, whose parity folded into halfp1 is wrong for float32
+  ;; subnormals (no implicit bit). Parameters as nearestEven's.
+  (func (export "nearestEvenInt")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $halfp1 i32) (param $unitL i32) (param $mask0 i32)
+    (param $t1 i32) (param $ovf i32) (param $zadd i32) (param $zt i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vHalfp1 v128) (local $vUnitL v128) (local $vMask0 v128)
+    (local $vT1 v128) (local $vOvf v128) (local $vZadd v128) (local $vZt v128)
+    (local $x v128) (local $a v128) (local $b v128)
+    (local.set $vHalfp1 (i32x4.splat (local.get $halfp1)))
+    (local.set $vUnitL (i32x4.splat (local.get $unitL)))
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vT1 (i32x4.splat (local.get $t1)))
+    (local.set $vOvf (i32x4.splat (local.get $ovf)))
+    (local.set $vZadd (i32x4.splat (local.get $zadd)))
+    (local.set $vZt (i32x4.splat (local.get $zt)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $b
+          (v128.andnot
+            (i32x4.add
+              (i32x4.add (local.get $a) (local.get $vHalfp1))
+              (i32x4.eq (v128.and (local.get $a) (local.get $vUnitL)) (v128.const i32x4 0 0 0 0)))
+            (local.get $vMask0)))
+        (local.set $b
+          (v128.bitselect (local.get $vOvf) (local.get $b) (i32x4.gt_s (local.get $a) (local.get $vT1))))
+        (local.set $b
+          (i32x4.max_s
+            (local.get $b)
+            (v128.and
+              (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.andnot
+              (v128.xor (local.get $x) (local.get $a))
+              (i32x4.gt_s (i32x4.add (local.get $b) (local.get $vZadd)) (local.get $vZt)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Toward-zero. At or above the smallest normal a & ~mask0; below it the nearest-even grid value,
+  ;; less one spacing where that went above |x|. A finite value past max gives max (min), an inf
+  ;; input the rule's infBits and NaN the canonical NaN (maxes: infBits >= max, NaN >= infBits).
+  ;;   spacing  float32 bits of 2^qmin (the smallest subnormal)
+  (func (export "towardZero")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $mask0 i32) (param $c i32) (param $spacing i32) (param $minNormal i32) (param $maxBits i32)
+    (param $infBits i32) (param $zadd i32) (param $zt i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vMask0 v128) (local $vC v128) (local $vSpacing v128) (local $vMinNormal v128) (local $vMax v128)
+    (local $vInf v128) (local $vZadd v128) (local $vZt v128)
+    (local $x v128) (local $a v128) (local $b v128) (local $r v128)
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vSpacing (i32x4.splat (local.get $spacing)))
+    (local.set $vMinNormal (i32x4.splat (local.get $minNormal)))
+    (local.set $vMax (i32x4.splat (local.get $maxBits)))
+    (local.set $vInf (i32x4.splat (local.get $infBits)))
+    (local.set $vZadd (i32x4.splat (local.get $zadd)))
+    (local.set $vZt (i32x4.splat (local.get $zt)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $r (f32x4.sub (f32x4.add (local.get $a) (local.get $vC)) (local.get $vC)))
+        (local.set $r
+          (f32x4.sub (local.get $r) (v128.and (f32x4.gt (local.get $r) (local.get $a)) (local.get $vSpacing))))
+        (local.set $b
+          (i32x4.min_s
+            (v128.bitselect
+              (local.get $r)
+              (v128.andnot (local.get $a) (local.get $vMask0))
+              (i32x4.lt_s (local.get $a) (local.get $vMinNormal)))
+            (local.get $vMax)))
+        (local.set $b
+          (i32x4.max_s
+            (local.get $b)
+            (v128.and
+              (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))
+              (local.get $vInf))))
+        (local.set $b
+          (i32x4.max_s
+            (local.get $b)
+            (v128.and
+              (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.andnot
+              (v128.xor (local.get $x) (local.get $a))
+              (i32x4.gt_s (i32x4.add (local.get $b) (local.get $vZadd)) (local.get $vZt)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Stochastic. The draw for element i is mix32(mix32(i + k0) ^ k1) (draw32). roundBits rounds up
+  ;; when u * 2^s < rem with u = draw / 2^32, i.e. when draw < rem * 2^(32 - s): a comparison of a
+  ;; u32 with a real, which holds exactly when d = draw >>> 1 < ceil(rem * 2^(31 - s)) (for an
+  ;; integer m, draw < m iff draw >>> 1 < ceil(m / 2)). Both sides then fit in 31 bits, and a
+  ;; signed compare does.
+  ;; - At or above the smallest normal rem * 2^(31 - s0) is (a & mask0) << (31 - s0), an integer,
+  ;;   computed as (a * 2^(31 - s0)) & 0x7fffffff: one multiply, where a shift by a variable amount
+  ;;   costs V8 three more instructions per vector.
+  ;; - Below it, with t the truncated grid value (as toward-zero), rem / 2^s = (|x| - t) / 2^qmin,
+  ;;   and (|x| - t) * 2^(31 - qmin) is exact in float32 (a power-of-two scaling, in two factors
+  ;;   f1 * f2 since 2^(31 - qmin) can pass float32's range); ceil, then to i32, exact.
+  ;;   Only vectors with such a lane take this branch (most data is above the smallest normal).
+  ;;   pow     2^(31 - s0) as i32 (at s0 = 0, 0x80000000: the product's kept bits are 0, as is rem)
+  ;;   unit0   2^s0
+  ;;   k0, k1  seedKeys(seed); k0 already advanced to the first element's index
+  (func (export "stochastic")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $pow i32) (param $mask0 i32) (param $unit0 i32) (param $c i32) (param $spacing i32)
+    (param $f1 i32) (param $f2 i32) (param $minNormal i32) (param $maxBits i32) (param $ovf i32)
+    (param $zadd i32) (param $zt i32) (param $k0 i32) (param $k1 i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vMask0 v128) (local $vUnit0 v128) (local $vC v128) (local $vSpacing v128) (local $vF1 v128)
+    (local $vF2 v128) (local $vMinNormal v128) (local $vMax v128) (local $vOvf v128) (local $vZadd v128)
+    (local $vZt v128) (local $vPow v128) (local $vK1 v128)
+    (local $x v128) (local $a v128) (local $b v128) (local $r v128) (local $d v128) (local $sub v128)
+    (local $i v128)
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vUnit0 (i32x4.splat (local.get $unit0)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vSpacing (i32x4.splat (local.get $spacing)))
+    (local.set $vF1 (i32x4.splat (local.get $f1)))
+    (local.set $vF2 (i32x4.splat (local.get $f2)))
+    (local.set $vMinNormal (i32x4.splat (local.get $minNormal)))
+    (local.set $vMax (i32x4.splat (local.get $maxBits)))
+    (local.set $vOvf (i32x4.splat (local.get $ovf)))
+    (local.set $vZadd (i32x4.splat (local.get $zadd)))
+    (local.set $vZt (i32x4.splat (local.get $zt)))
+    (local.set $vPow (i32x4.splat (local.get $pow)))
+    (local.set $vK1 (i32x4.splat (local.get $k1)))
+    ;; The counters i + k0 of the current vector's lanes.
+    (local.set $i (i32x4.add (i32x4.splat (local.get $k0)) (v128.const i32x4 0 1 2 3)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        ;; d = draw32(k0, k1, i) >>> 1 for the four indices i = p / 4 ...
+        (local.set $d (v128.xor (local.get $i) (i32x4.shr_u (local.get $i) (i32.const 16))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x21f0aaad 0x21f0aaad 0x21f0aaad 0x21f0aaad)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x735a2d97 0x735a2d97 0x735a2d97 0x735a2d97)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $d (v128.xor (local.get $d) (local.get $vK1)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 16))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x21f0aaad 0x21f0aaad 0x21f0aaad 0x21f0aaad)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x735a2d97 0x735a2d97 0x735a2d97 0x735a2d97)))
+        (local.set $d (i32x4.shr_u (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))) (i32.const 1)))
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        ;; At or above the smallest normal: (a & ~mask0) + 2^s0 when d < (a & mask0) << (31 - s0).
+        (local.set $b
+          (i32x4.add
+            (v128.andnot (local.get $a) (local.get $vMask0))
+            (v128.and
+              (i32x4.gt_s
+                (v128.and
+                  (i32x4.mul (local.get $a) (local.get $vPow))
+                  (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+                (local.get $d))
+              (local.get $vUnit0))))
+        ;; Below it: t, then t + 2^qmin when d < ceil((|x| - t) * 2^(31 - qmin)).
+        (local.set $sub (i32x4.lt_s (local.get $a) (local.get $vMinNormal)))
+        (if (v128.any_true (local.get $sub))
+          (then
+            (local.set $r (f32x4.sub (f32x4.add (local.get $a) (local.get $vC)) (local.get $vC)))
+            (local.set $r
+              (f32x4.sub (local.get $r) (v128.and (f32x4.gt (local.get $r) (local.get $a)) (local.get $vSpacing))))
+            (local.set $r
+              (f32x4.add
+                (local.get $r)
+                (v128.and
+                  (i32x4.gt_s
+                    (i32x4.trunc_sat_f32x4_s
+                      (f32x4.ceil
+                        (f32x4.mul
+                          (f32x4.mul (f32x4.sub (local.get $a) (local.get $r)) (local.get $vF1))
+                          (local.get $vF2))))
+                    (local.get $d))
+                  (local.get $vSpacing))))
+            (local.set $b (v128.bitselect (local.get $r) (local.get $b) (local.get $sub)))))
+        ;; Past max (finite or inf): ovf. NaN lanes may have wrapped negative; the max puts NaN in.
+        (local.set $b
+          (v128.bitselect (local.get $vOvf) (local.get $b) (i32x4.gt_s (local.get $b) (local.get $vMax))))
+        (local.set $b
+          (i32x4.max_s
+            (local.get $b)
+            (v128.and
+              (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.andnot
+              (v128.xor (local.get $x) (local.get $a))
+              (i32x4.gt_s (i32x4.add (local.get $b) (local.get $vZadd)) (local.get $vZt)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $i (i32x4.add (local.get $i) (v128.const i32x4 4 4 4 4)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          ;; The last window starts at element n - 4: its counters are n - 4 + k0 + lane.
+          (local.set $i (i32x4.sub (local.get $i) (i32x4.splat (i32.shr_u (i32.sub (local.get $p) (i32.sub (local.get $total) (i32.const 16))) (i32.const 2)))))
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+)
