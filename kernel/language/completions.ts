@@ -22,6 +22,8 @@ export interface Completions {
 const DETAILS_LIST_LIMIT = 25;
 const DETAILS_ITEMS = 8;
 const DETAILS_BUDGET_MS = 8;
+/** Names of the service's own files and globals (`__tsamp_modules`, ...), never the user's. */
+const PLUMBING = "__tsamp_";
 
 /** Completions at `cursor` in the candidate file `fileName` whose text is the cell. */
 export function completionsAt(ls: ts.LanguageService, fileName: string, source: string, cursor: number): Completions {
@@ -45,7 +47,7 @@ export function completionsAt(ls: ts.LanguageService, fileName: string, source: 
   const exact = source.slice(rangeStart, cursor);
 
   const entries = info.entries
-    .filter((e) => e.name.toLowerCase().startsWith(prefix))
+    .filter((e) => e.name.toLowerCase().startsWith(prefix) && !e.name.startsWith(PLUMBING))
     .sort(
       (a, b) =>
         Number(!a.name.startsWith(exact)) - Number(!b.name.startsWith(exact)) ||

@@ -12,8 +12,13 @@ import ts from "typescript";
  *     declare global {
  *       const x: number;                     // every declaration, `declare`/`export` removed
  *       export import path = __tsamp_imports.path;   // every name the cell imported
+ *       interface Own {}                     // the body of the cell's own `declare global {}`
  *     }
  *     export {};
+ *
+ * The file always has exactly one `declare global` block, even when the cell contributes nothing
+ * (any more): TypeScript counts it as a module augmentation, and a program whose files keep their
+ * imports and augmentations is rebuilt reusing everything of the old one (see service.ts).
  *
  * Imported names go through a separate "imports shim" module that re-exports them: an alias
  * `import p = A.p` keeps every meaning of p (value, type, namespace) with its generics, which
@@ -70,14 +75,20 @@ export interface ContributionInput {
   importedOwned: readonly string[];
   /** Module specifier of the cell's imports shim, relative to the contribution file. */
   shimSpecifier: string;
+  /** Whether the cell has `import "m"`: the shim keeps it (m may augment global types). */
+  sideEffectImports: boolean;
 }
 
-/** The global contribution file text; undefined when the cell contributes nothing any more. */
-export function globalContribution(input: ContributionInput): string | undefined {
+/** The contribution of a cell that contributes nothing (yet, or any more). */
+export const EMPTY_CONTRIBUTION = "declare global {}\nexport {};\n";
+
+/** The global contribution file text; EMPTY_CONTRIBUTION when the cell contributes nothing any more. */
+export function globalContribution(input: ContributionInput): string {
   const file = ts.createSourceFile("cell.d.ts", input.dts, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const imports: string[] = [];
   const augmentations: string[] = [];
   const inGlobal: string[] = [];
+  const ownGlobal: string[] = [];
   // `export default expr` emits `declare const _default: T; export default _default;`: the
   // helper name is not one of the cell's names and must not become a global.
   const defaultHelpers = new Set<string>();
@@ -94,17 +105,21 @@ export function globalContribution(input: ContributionInput): string | undefined
     } else if (ts.isModuleDeclaration(statement) && !ts.isIdentifier(statement.name)) {
       augmentations.push(statement.getText(file)); // `declare module "m" {}`: stays a module augmentation
     } else if (ts.isModuleDeclaration(statement) && statement.flags & ts.NodeFlags.GlobalAugmentation) {
-      augmentations.push(statement.getText(file)); // the cell's own `declare global {}`
+      // The cell's own `declare global {}`: its body joins the one global block.
+      if (statement.body && ts.isModuleBlock(statement.body)) statement.body.statements.forEach((s) => ownGlobal.push(s.getText(file)));
     } else {
       const kept = keepDeclaration(statement, keep);
       if (kept) inGlobal.push(printer.printNode(ts.EmitHint.Unspecified, kept, file));
     }
   }
   for (const name of input.importedOwned) inGlobal.push(`export import ${name} = ${IMPORTS_ALIAS}.${name};`);
+  inGlobal.push(...ownGlobal);
+  const sideEffects = input.sideEffectImports ? [`import ${JSON.stringify(input.shimSpecifier)};`] : [];
   // The imports only serve the declarations: alone they contribute nothing.
-  if (inGlobal.length === 0 && augmentations.length === 0) return undefined;
+  if (inGlobal.length === 0 && augmentations.length === 0) return sideEffects.length > 0 ? [...sideEffects, EMPTY_CONTRIBUTION].join("\n") : EMPTY_CONTRIBUTION;
 
   if (input.importedOwned.length > 0) imports.push(`import * as ${IMPORTS_ALIAS} from ${JSON.stringify(input.shimSpecifier)};`);
+  else imports.push(...sideEffects);
   const body = inGlobal.map((text) => text.replace(/^/gm, "    ")).join("\n");
   return [...imports, ...augmentations, `declare global {\n${body}\n}`, "export {};", ""].join("\n");
 }

@@ -11,8 +11,11 @@ interface VirtualFile {
   text: string;
   version: string;
   snapshot: ts.IScriptSnapshot;
-  /** Root files are ordered by rank: prelude, committed cells in order, candidate cell. */
-  rank: number;
+  /**
+   * Root files are ordered by rank: prelude, committed cells in order, candidate cell. A file
+   * without a rank is no root: it is part of the program only when a root imports it.
+   */
+  rank: number | undefined;
 }
 
 /**
@@ -24,6 +27,8 @@ export class NotebookHost implements ts.LanguageServiceHost {
   readonly #files = new Map<string, VirtualFile>();
   readonly #disk = new Map<string, ts.IScriptSnapshot | undefined>();
   #projectVersion = 0;
+  /** The root file names in rank order, until the set of roots changes. */
+  #roots: string[] | undefined;
   resolver: ModuleResolver | undefined;
 
   constructor(
@@ -31,17 +36,27 @@ export class NotebookHost implements ts.LanguageServiceHost {
     private readonly options: ts.CompilerOptions,
   ) {}
 
-  /** Creates or replaces an in-memory file; returns false when the text is unchanged. */
-  setFile(fileName: string, text: string, rank: number): boolean {
+  /**
+   * Creates or replaces an in-memory file, a root file when it has a rank; returns false when
+   * nothing changed. Keeping the same text keeps the version, so the program keeps the parsed file.
+   */
+  setFile(fileName: string, text: string, rank?: number): boolean {
     const existing = this.#files.get(fileName);
-    if (existing && existing.text === text) return false;
-    this.#files.set(fileName, { text, version: String(nextVersion++), snapshot: ts.ScriptSnapshot.fromString(text), rank });
+    if (existing && existing.text === text && existing.rank === rank) return false;
+    if (existing?.rank !== rank) this.#roots = undefined;
+    const version = existing && existing.text === text ? existing.version : String(nextVersion++);
+    const snapshot = existing && existing.text === text ? existing.snapshot : ts.ScriptSnapshot.fromString(text);
+    this.#files.set(fileName, { text, version, snapshot, rank });
     this.#projectVersion++;
     return true;
   }
 
   deleteFile(fileName: string): void {
-    if (this.#files.delete(fileName)) this.#projectVersion++;
+    const existing = this.#files.get(fileName);
+    if (!existing) return;
+    this.#files.delete(fileName);
+    if (existing.rank !== undefined) this.#roots = undefined;
+    this.#projectVersion++;
   }
 
   getFileText(fileName: string): string | undefined {
@@ -53,7 +68,11 @@ export class NotebookHost implements ts.LanguageServiceHost {
   }
 
   getScriptFileNames(): string[] {
-    return [...this.#files.entries()].sort((a, b) => a[1].rank - b[1].rank).map(([name]) => name);
+    this.#roots ??= [...this.#files.entries()]
+      .filter(([, file]) => file.rank !== undefined)
+      .sort((a, b) => a[1].rank! - b[1].rank!)
+      .map(([name]) => name);
+    return this.#roots;
   }
 
   getScriptVersion(fileName: string): string {

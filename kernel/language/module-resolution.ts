@@ -24,6 +24,7 @@ export class ModuleResolver {
     private readonly fallbackRoots: readonly string[],
   ) {
     this.#packageCache = ts.createModuleResolutionCache(cwd, (f) => f, options);
+    memoizePackageJsonLookups(this.#packageCache.getPackageJsonInfoCache());
   }
 
   resolve(
@@ -43,6 +44,41 @@ export class ModuleResolver {
     }
     return primary;
   }
+}
+
+/**
+ * Every new program asks, for each of its ~700 files under node_modules, which package.json scope
+ * the file is in (TypeScript's getImpliedNodeFormatForFile walks up the file's folders and looks
+ * each `<folder>/package.json` up in this cache). The cache normalises the path of each lookup
+ * before its map lookup; most of that time goes away with a map in front of it keyed by the path
+ * exactly as asked (TypeScript asks with normalised absolute paths, so the two agree).
+ * `getPackageJsonInfo`/`setPackageJsonInfo` are TypeScript internals: without them, nothing changes.
+ */
+function memoizePackageJsonLookups(cache: ts.PackageJsonInfoCache): void {
+  type Lookup = (packageJsonPath: string) => unknown;
+  type Store = (packageJsonPath: string, info: unknown) => void;
+  const internals = cache as unknown as { getPackageJsonInfo?: Lookup; setPackageJsonInfo?: Store; clear: () => void };
+  const lookup = internals.getPackageJsonInfo;
+  const store = internals.setPackageJsonInfo;
+  const clear = internals.clear;
+  if (typeof lookup !== "function" || typeof store !== "function" || typeof clear !== "function") return;
+  const memo = new Map<string, unknown>();
+  internals.getPackageJsonInfo = (packageJsonPath) => {
+    let info = memo.get(packageJsonPath);
+    if (info === undefined) {
+      info = lookup.call(cache, packageJsonPath);
+      if (info !== undefined) memo.set(packageJsonPath, info);
+    }
+    return info;
+  };
+  internals.setPackageJsonInfo = (packageJsonPath, info) => {
+    memo.clear(); // another spelling of the same path may be memoized
+    store.call(cache, packageJsonPath, info);
+  };
+  internals.clear = () => {
+    memo.clear();
+    clear.call(cache);
+  };
 }
 
 function isRelative(name: string): boolean {

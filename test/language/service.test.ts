@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,5 +160,156 @@ describe("completion", () => {
     expect([result.cursorStart, result.cursorEnd]).toEqual([10, 16]);
     expect(ls.complete("myNotebookValue.", 16).matches).toEqual(["answer"]);
     expect(ls.complete("displ", 5).matches).toContain("display");
+  });
+});
+
+describe("a long notebook", () => {
+  // A service of its own: these tests look at how TypeScript rebuilds its program.
+  let dir: string;
+  let nb: NotebookLanguageService;
+  const runCell = (source: string) => {
+    expect(nb.check(source), source).toEqual([]);
+    nb.commit(source);
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tsamp-ls-long-"));
+    // A module whose import augments the global scope (kept through the cell's imports shim).
+    writeFileSync(path.join(dir, "augment.ts"), "declare global { var augmentedByImport: number; }\nexport {};\n");
+    nb = new NotebookLanguageService({ cwd: dir, preludeDts: PRELUDE, fallbackModuleRoots: [REPO] });
+  });
+
+  afterAll(() => {
+    nb.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Cell i of a notebook that cycles through every kind of top-level declaration. */
+  function cell(i: number): string {
+    switch (i % 10) {
+      case 0:
+        return `const c${i} = ${i};`;
+      case 1:
+        return `/** Doc ${i}. */\nfunction f${i}(x: number): string { return String(x + ${i}); }`;
+      case 2:
+        return `class K${i} { v = ${i}; twice() { return this.v * 2; } }`;
+      case 3:
+        return `interface I${i} { n: number }\ntype T${i} = I${i}[];\nenum E${i} { A, B }`;
+      case 4:
+        return `import { join as join${i} } from "node:path";\nimport * as fs${i} from "node:fs";\nimport assert${i} from "node:assert";`;
+      case 5:
+        return i % 20 === 5 ? `let shared = "s${i}";` : `const shared = [${i}];`;
+      case 6:
+        return `const gen${i} = new (await import("source-map-js")).SourceMapGenerator({ file: "f${i}" });`;
+      case 7:
+        return `const st${i} = (await import("node:fs")).statSync;\nconst as${i} = (await import("node:assert")).default;`;
+      case 8:
+        return `declare global { var glob${i}: number; interface GI${i} { g: string } }\nfor (var loop${i} = 0; loop${i} < 1; loop${i}++) {}`;
+      default:
+        return `class K${i - 7} { w = "re${i}"; }`; // redeclares the class of cell i - 7
+    }
+  }
+
+  it("keeps every kind of declaration of 100 cells with its type", () => {
+    runCell('import "./augment";');
+    for (let i = 0; i < 100; i++) runCell(cell(i));
+    expect(
+      nb.check(
+        [
+          "const a: number = c90 + c0; const b: string = f91(1) + f1(2);",
+          "const i: T93 = [{ n: 1 }]; const e: E93 = E93.B; const p: string = join94('a', 'b'); fs94.readFileSync; assert94(true);",
+          "shared.push(1); const g: string = gen96.toString(); st97('.').isFile(); as97.ok(1);",
+          "glob98.toFixed(); loop98.toFixed(); const gi: GI98 = { g: 'x' }; new K82().w.toUpperCase(); new K2().w.toUpperCase();",
+          "augmentedByImport.toFixed();",
+        ].join("\n"),
+      ),
+    ).toEqual([]);
+    const wrong = nb.check("const w1: string = c90;\nconst w2: number = gen96;\nconst w3: number = st97;\nnew K92().twice();\nshared.toUpperCase();");
+    expect(wrong.map((d) => [d.line, d.code])).toEqual([
+      [1, 2322],
+      [2, 2322],
+      [3, 2322],
+      [4, 2339],
+      [5, 2339],
+    ]);
+    expect(wrong[1]!.message).toBe("Type 'SourceMapGenerator' is not assignable to type 'number'.");
+    expect(nb.quickInfo("f91", 3).plain).toBe("function f91(x: number): string\n\nDoc 91.");
+    expect(nb.quickInfo("gen96", 5).plain).toBe("const gen96: SourceMapGenerator");
+    expect(nb.complete("gen96.toS", 9).matches).toEqual(["toString"]);
+    expect(nb.complete("__tsa", 5).matches).toEqual([]); // the service's own globals stay hidden
+    expect(nb.complete("const z = joi", 13).matches).toEqual(["join14", "join24", "join34", "join4", "join44", "join54", "join64", "join74", "join84", "join94"]);
+  });
+
+  it("reuses the whole program when a cell without imports is committed", () => {
+    // (Asking for the program builds it: only ask right after a check.)
+    let files = 0;
+    /** Checks a cell; returns how TypeScript built the program, or "slots" when the root files changed. */
+    const checked = (source: string) => {
+      expect(nb.check(source), source).toEqual([]);
+      const after = nb.programReuse();
+      const slotsAdded = after.files !== files; // a new batch of contribution slots
+      files = after.files;
+      return slotsAdded ? "slots" : after.reuse;
+    };
+    // Plain cells, and cells whose declarations mention a module (`import("source-map-js").X`
+    // in their declaration emit). Every cell of a loop imports the same (no) modules itself,
+    // so the program only changes by the committed cell's contribution.
+    const loops = [
+      (i: number) => [`const plain${i}: number = ${i};`, `plain${i} + 1;`],
+      (i: number) => [
+        `const sm${i} = await import("source-map-js");\nconst gen${i} = new sm${i}.SourceMapGenerator();\nclass G${i} { g = gen${i}; }`,
+        `const x = await import("source-map-js");\ngen${i}.toString();\nnew G${i}().g.toJSON();\nnew sm${i}.SourceMapGenerator();`,
+      ],
+    ];
+    for (const loop of loops) {
+      const reuse: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const [committed, next] = loop(i);
+        reuse.push(checked(committed!));
+        nb.commit(committed!);
+        reuse.push(checked(next!));
+      }
+      // The first check of a loop changes the cell's own imports; the first declaration that
+      // mentions a module adds that module's alias.
+      expect(reuse.slice(3).filter((r) => r !== "slots")).toEqual(reuse.slice(3).filter((r) => r !== "slots").map(() => "complete"));
+      expect(reuse.filter((r) => r === "complete").length).toBeGreaterThan(70);
+    }
+  });
+
+  it("answers a re-run of the last cell from the same program, and still sees a change", () => {
+    runCell("let rerun = 1;");
+    runCell("let rerun = 1;");
+    expect(nb.check("let rerun = 1;")).toEqual([]);
+    nb.commit("let rerun = 1;");
+    expect(nb.check("const r: number = rerun;")).toEqual([]);
+    runCell('let rerun = "now a string";');
+    expect(nb.check("const r: number = rerun;")[0]?.code).toBe(2322);
+    runCell("let rerun = 1;");
+    expect(nb.check("const r: number = rerun;")).toEqual([]);
+  });
+
+  it("shares parsed files with another service in the same folder", async () => {
+    const other = new NotebookLanguageService({ cwd: dir, preludeDts: PRELUDE, fallbackModuleRoots: [REPO] });
+    try {
+      other.check("const mine: string = 'x';");
+      other.commit("const mine: string = 'x';");
+      expect(other.check("const c: number = c90;")[0]?.code).toBe(2304);
+      expect(nb.check("const m: string = mine;")[0]?.code).toBe(2304);
+      expect(other.check("const m: string = mine;")).toEqual([]);
+      expect(nb.check("const c: number = c90;")).toEqual([]);
+    } finally {
+      other.commit("const droppedWithTheService = 1;"); // pending when disposed: dropped
+      other.dispose();
+    }
+    await new Promise(setImmediate);
+    expect(nb.check("const c: number = c90;")).toEqual([]);
+  });
+
+  it("commits when the event loop is next free, and before any later request", async () => {
+    nb.commit("const committedWhenIdle = 1;");
+    await new Promise(setImmediate);
+    expect(nb.check("const n: number = committedWhenIdle;")).toEqual([]);
+    nb.commit('const committedWhenIdle = "s";');
+    expect(nb.quickInfo("committedWhenIdle", 3).plain).toBe('const committedWhenIdle: "s"');
   });
 });
