@@ -18,6 +18,7 @@ import type { LibrarySurface } from "./execution/engine.js";
 import type { NotebookLanguageService } from "./language/service.js";
 import { log } from "./log.js";
 import { attachInterruptFlags, clearStaleAsyncContexts, protect } from "./execution/interrupt-safety.js";
+import { abortCell, cellSignal } from "./execution/cell-signal.js";
 
 // TypeScript, the compiler-backed handlers and tfjs take hundreds of milliseconds to load. They are
 // imported only after the server thread is up, so kernel_info is answered while they load.
@@ -75,7 +76,15 @@ export function startKernel(connection: ConnectionInfo): void {
   const ready = protect(async () => {
     modules = await loadHeavyModules();
     const exports = await modules.loadLibrary();
-    const installed = modules.installPrelude(exports, { display: createDisplay(router), input, comms });
+    const installed = modules.installPrelude(exports, {
+      display: createDisplay(router),
+      input,
+      comms,
+      protect,
+      get signal() {
+        return cellSignal();
+      },
+    });
     libraryNames = installed.names;
     library = installed.surface;
     const backends = (exports as { backends?: { auto?: () => Promise<unknown> } }).backends;
@@ -205,6 +214,9 @@ export function startKernel(connection: ConnectionInfo): void {
           waiter.reject(new Error("interrupted while waiting for input"));
         }
         clearStaleAsyncContexts();
+        abortCell();
+        // Terminated mid-run, autocast's finally blocks never ran: put the backend's kernels back.
+        if (message.terminated) resetAutocast(library);
         void executions.then((queue) => queue.interrupt());
         return;
       case "input_reply": {
@@ -231,5 +243,14 @@ function declareGlobals(names: string[]): void {
     // Node's own globals (fetch, crypto, navigator) are accessors or read-only: a cell that declares
     // the same name replaces them with a plain variable, as a module-level declaration would shadow them.
     Object.defineProperty(scope, name, { value: undefined, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+function resetAutocast(library: LibrarySurface | null): void {
+  const amp = (library as { amp?: { autocast?: { reset?: () => void } } } | null)?.amp;
+  try {
+    amp?.autocast?.reset?.();
+  } catch (err) {
+    log(`autocast reset after an interrupt failed: ${(err as Error).message}`);
   }
 }

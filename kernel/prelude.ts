@@ -12,6 +12,10 @@ export interface PreludeValues {
   display: Display;
   input: (prompt?: string, options?: { password?: boolean }) => Promise<string>;
   comms: CommRegistry;
+  /** Hold interrupts off while fn runs (a training step's commit). */
+  protect: <T>(fn: () => T) => T;
+  /** The running cell's AbortSignal, aborted by an interrupt. */
+  readonly signal: AbortSignal;
 }
 
 export async function loadLibrary(): Promise<Record<string, unknown>> {

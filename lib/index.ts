@@ -47,18 +47,6 @@ export {
   type ScheduleLike,
 } from "./amp/index.js";
 export {
-  data,
-  ImageFolder,
-  ImageReadError,
-  Loader,
-  TensorDataset,
-  type Batch,
-  type Dataset,
-  type ImageFolderOptions,
-  type LoaderOptions,
-  type TransformLike,
-} from "./data/index.js";
-export {
   viz,
   Figure,
   TrainingView,
@@ -71,3 +59,37 @@ export {
   type BreakdownOptions,
   type HeatmapOptions,
 } from "./viz/index.js";
+export {
+  data,
+  ImageFolder,
+  ImageReadError,
+  Loader,
+  TensorDataset,
+  type Batch,
+  type Dataset,
+  type ImageFolderOptions,
+  type LoaderOptions,
+  type TransformLike,
+} from "./data/index.js";
+export {
+  Trainer,
+  History,
+  Comparison,
+  Advice,
+  type CompareConfig,
+  type CompareOptions,
+  type AdviseOptions,
+  type TrainerOptions,
+  type FitOptions,
+  type Callbacks,
+  type StepRecord,
+  type EpochRecord,
+  type AutocastOptions,
+  type KernelEvent,
+  type ModelLike,
+  type FunctionModel,
+  type DataLike,
+  type LossLike,
+  type MetricsLike,
+} from "./amp/index.js";
+export { models, type LenetOptions, type MlpOptions, type ResnetOptions } from "./models/index.js";

@@ -48,6 +48,24 @@ const compilerOptions: ts.CompilerOptions = {
  * CellRegistry (`cells`) under its file name, for tracebacks.
  */
 export function compileCell(source: string, opts: { filename: string }): CompiledCell {
+  // Re-running a cell (or %timeit, or a benchmark loop) compiles the same text again: the output
+  // does not depend on the file name, so the previous result is reused under the new name.
+  const cached = recent.get(source);
+  if (cached) {
+    const compiled: CompiledCell = { ...cached, filename: opts.filename };
+    cells.register(compiled);
+    return compiled;
+  }
+  const compiled = compileFresh(source, opts);
+  recent.set(source, compiled);
+  if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+  return compiled;
+}
+
+const RECENT_LIMIT = 64;
+const recent = new Map<string, CompiledCell>();
+
+function compileFresh(source: string, opts: { filename: string }): CompiledCell {
   const report: GlobalizeReport = { declaredNames: [], hasValue: false };
   const output = ts.transpileModule(source, {
     compilerOptions,

@@ -9,6 +9,7 @@ import { DISPLAY_HANDLE } from "../display/display-api.js";
 import type { OutputRouter } from "../display/output-router.js";
 import type { HistoryStore } from "../history/store.js";
 import { relaxAsyncHookChecks } from "../execution/interrupt-safety.js";
+import { beginCell } from "../execution/cell-signal.js";
 
 type Interrupted = { interrupted: true };
 
@@ -113,6 +114,7 @@ export class ExecuteQueue {
     const { router } = this.services;
     return new Promise<CellOutcome | Interrupted>((resolve) => {
       this.interruptCurrent = () => resolve({ interrupted: true });
+      beginCell();
       this.services.setActiveRequest(request, allowStdin);
       // A separate macrotask: if the cell is terminated mid-loop, only that task's stack unwinds and
       // this promise is settled by the interrupt instead.

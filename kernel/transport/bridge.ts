@@ -19,7 +19,8 @@ export interface IncomingRequest {
 export type ToInterpreter =
   | IncomingRequest
   | { kind: "input_reply"; inputId: number; value: string; error?: string }
-  | { kind: "interrupt"; seq: number }
+  /** `terminated`: the server had to terminate JavaScript mid-run, so finally blocks were skipped. */
+  | { kind: "interrupt"; seq: number; terminated: boolean }
   | { kind: "shutdown"; restart: boolean };
 
 export type ToServer =

@@ -50,7 +50,7 @@ export class Interrupter {
 
   private async run(): Promise<void> {
     const seq = ++this.seq;
-    this.post({ kind: "interrupt", seq });
+    this.post({ kind: "interrupt", seq, terminated: false });
     for (let attempt = 0; attempt < MAX_TERMINATIONS; ) {
       if (await this.acknowledged(seq, ACK_WAIT_MS)) return;
       // The kernel's own loading or type-checking is running: it reads the message when done.
@@ -59,7 +59,7 @@ export class Interrupter {
       this.terminateMainThread();
       // The termination only unwinds the stack; the interrupt message that follows is what the
       // interpreter acknowledges. Re-send it in case the termination swallowed its handler.
-      this.post({ kind: "interrupt", seq });
+      this.post({ kind: "interrupt", seq, terminated: true });
     }
     log("interrupt: the interpreter did not acknowledge after repeated terminations");
   }

@@ -1,0 +1,82 @@
+// amp.compare: same initial weights and data order for every config, histories kept, a summary
+// table through the display symbol.
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "../../lib/tf.js";
+import { backends } from "../../lib/backends/index.js";
+import { DISPLAY } from "../../lib/display-symbol.js";
+import { amp, models, type StepRecord } from "../../lib/index.js";
+
+beforeAll(async () => {
+  await backends.use("wasm");
+});
+
+describe("amp.compare", () => {
+  const data = () => ({ x: tf.randomNormal([96, 6], 0, 1, "float32", 21), y: tf.randomUniformInt([96], 0, 3, { seed: 22 }) });
+
+  it("trains every config from the same weights on the same batches", async () => {
+    const { x, y } = data();
+    const seen: Array<StepRecord & { run?: string }> = [];
+    const n = tf.memory().numTensors;
+    const r = await amp.compare(
+      {
+        a: "float32",
+        b: { policy: "float32" },
+        mixed: { policy: "mixed_float16", lossScale: () => amp.lossScale.dynamic({ init: 2 ** 10 }) },
+        pure: amp.policy("bfloat16"),
+      },
+      {
+        data: { x, y },
+        steps: 6,
+        batchSize: 16,
+        model: () => models.mlp({ inputSize: 6, hidden: [12], classes: 3 }),
+        optimizer: () => amp.optim.sgd({ lr: 0.2, momentum: 0.5 }),
+        validation: { x, y },
+        callbacks: { onStep: (rec) => void seen.push(rec as StepRecord & { run?: string }) },
+        verbose: 0,
+      },
+    );
+    expect(r.names).toEqual(["a", "b", "mixed", "pure"]);
+    // Two identical configs give identical histories: same initial weights, same order.
+    expect(r.runs["a"]!.history.series("loss")).toEqual(r.runs["b"]!.history.series("loss"));
+    expect(r.runs["a"]!.validation).toEqual(r.runs["b"]!.validation);
+    // The first step of every run sees the same weights and batch: losses agree to the precision.
+    const first = r.names.map((k) => r.runs[k]!.history.steps[0]!.loss);
+    for (const l of first) expect(Math.abs(l - first[0]!)).toBeLessThan(0.05);
+    expect(r.runs["mixed"]!.lossScale).toBe("dynamic");
+    expect(r.runs["mixed"]!.finalScale).toBe(2 ** 10);
+    expect(r.runs["pure"]!.policy.params.name).toBe("bfloat16");
+    expect(seen.length).toBe(24);
+    expect(seen.map((s) => s.run)).toEqual([..."aaaaaa"].concat([..."bbbbbb"], Array(6).fill("mixed"), Array(6).fill("pure")));
+    expect(r.series("loss")["mixed"]!.length).toBe(6);
+    const text = String(r);
+    expect(text).toContain("amp.compare: 4 runs");
+    expect(text).toMatch(/mixed\s+params=float32,compute=float16,output=float32\s+dynamic\s+6\s+0/);
+    const bundle = r[DISPLAY]();
+    expect(bundle["text/html"]).toContain("<table");
+    expect(bundle["text/html"]).toContain("val_accuracy");
+    expect(tf.memory().numTensors).toBe(n); // models and optimizer state disposed
+    tf.dispose([x, y]);
+  });
+
+  it("keeps trainers on request", async () => {
+    const { x, y } = data();
+    const r = await amp.compare({ f32: "float32" }, { data: { x, y }, epochs: 1, batchSize: 32, model: () => models.mlp({ inputSize: 6, hidden: [4], classes: 3 }), keep: true, verbose: 0 });
+    expect(r.runs["f32"]!.trainer!.steps).toBe(3);
+    r.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it("explains what it needs", async () => {
+    const { x, y } = data();
+    const model = () => models.mlp({ inputSize: 6, hidden: [4], classes: 3 });
+    await expect(amp.compare({}, { data: { x, y }, steps: 1, model })).rejects.toThrow(/expects/);
+    await expect(amp.compare({ a: "float32" }, { data: { x, y }, model })).rejects.toThrow(/steps or epochs/);
+    await expect(amp.compare({ a: "float32" }, { data: { x, y }, steps: 1, model, optimizer: amp.optim.sgd({ lr: 1 }) as never })).rejects.toThrow(/factory/);
+    async function* gen() {
+      yield [x, y] as const;
+    }
+    await expect(amp.compare({ a: "float32", b: "float16" }, { data: gen(), steps: 1, model })).rejects.toThrow(/runs out/);
+    await expect(amp.compare({ a: { polcy: "float32" } as never }, { data: { x, y }, steps: 1, model })).rejects.toThrow(/Did you mean "policy"/);
+    tf.dispose([x, y]);
+  });
+});
