@@ -3,8 +3,10 @@
   /usr/bin/python3 bench/kernel.py [--kernel tsamp] [--reference python3] [--runs 200] [--starts 10]
 
 Measures, for each kernel:
-  startup    process start to the first kernel_info_reply (ms; median over --starts fresh kernels)
-  execute    execute_request -> execute_reply + idle round trip of a trivial typed cell (p50/p95 ms)
+  startup    KernelManager.start_kernel() to wait_for_ready() (ms; median over --starts fresh kernels):
+             process start, kernel_info_reply and jupyter_client's own readiness polling
+  execute    execute_request -> execute_reply + idle round trip of a trivial typed cell (p50/p95 ms),
+             the same cell re-run, and a new cell each time (new names, so the checker sees new text)
   complete   complete_request -> complete_reply round trip (p50/p95 ms)
 and prints a Markdown table for docs/benchmarks.md with ratios tsamp / reference.
 """
@@ -17,9 +19,9 @@ import time
 from jupyter_client.manager import KernelManager
 
 CELLS = {
-    # Trivial typed cells of equal meaning in each language.
-    "typescript": ("const n: number = 1; n + 1", "Math.flo"),
-    "python": ("n: int = 1; n + 1", "import math; math.flo"),
+    # Trivial typed cells of equal meaning in each language; {i} makes each cell's text new.
+    "typescript": ("const n: number = 1; n + 1", "const n{i}: number = {i}; n{i} + 1", "Math.flo"),
+    "python": ("n: int = 1; n + 1", "n{i}: int = {i}; n{i} + 1", "import math; math.flo"),
 }
 
 
@@ -51,7 +53,7 @@ def round_trips(kc, send, runs):
     times = []
     for i in range(runs + 5):
         t0 = time.perf_counter()
-        msg_id = send()
+        msg_id = send(i)
         kc.get_shell_msg(timeout=30)
         wait_idle(kc, msg_id)
         if i >= 5:  # the first few warm caches up
@@ -68,16 +70,19 @@ def measure(kernel_name, runs, starts):
         km.shutdown_kernel(now=True)
     km, kc, _ = start(kernel_name)
     language = km.kernel_spec.language.lower()
-    cell, completion = CELLS["typescript" if language == "typescript" else "python"]
+    cell, new_cell, completion = CELLS["typescript" if language == "typescript" else "python"]
     kc.execute_interactive(cell, timeout=120)  # load everything once
-    execute = round_trips(kc, lambda: kc.execute(cell, store_history=False), runs)
-    complete = round_trips(kc, lambda: kc.complete(completion, len(completion)), runs)
+    execute = round_trips(kc, lambda i: kc.execute(cell, store_history=False), runs)
+    execute_new = round_trips(kc, lambda i: kc.execute(new_cell.format(i=i), store_history=False), runs)
+    complete = round_trips(kc, lambda i: kc.complete(completion, len(completion)), runs)
     kc.stop_channels()
     km.shutdown_kernel(now=True)
     return {
         "startup_ms": statistics.median(startups),
         "execute_p50_ms": percentile(execute, 50),
         "execute_p95_ms": percentile(execute, 95),
+        "execute_new_cell_p50_ms": percentile(execute_new, 50),
+        "execute_new_cell_p95_ms": percentile(execute_new, 95),
         "complete_p50_ms": percentile(complete, 50),
         "complete_p95_ms": percentile(complete, 95),
     }
