@@ -9,7 +9,7 @@ import { specOf, type QuantizeAttrs } from "./attrs.js";
 // training loop.
 const plans = new Map<string, RoundPlan>();
 
-function planOf(attrs: QuantizeAttrs): RoundPlan {
+export function planOf(attrs: QuantizeAttrs): RoundPlan {
   const k = `${attrs.exponentBits},${attrs.mantissaBits},${attrs.bias},${attrs.rule},${attrs.saturate}`;
   let plan = plans.get(k);
   if (plan === undefined) {

@@ -4,8 +4,9 @@
 // and registers whether or not it is installed.
 import * as tf from "../../tf.js";
 import { seedKeys } from "../random.js";
-import { Mode, modeOf, planFor, type RoundPlan } from "../round.js";
-import { QUANTIZE_KERNEL, specOf, type QuantizeAttrs } from "./attrs.js";
+import { Mode, modeOf, type RoundPlan } from "../round.js";
+import { QUANTIZE_KERNEL, type QuantizeAttrs } from "./attrs.js";
+import { planOf } from "./round-array.js";
 import { QUANTIZE_UNIFORMS, quantizeShader, uniformDeclarations } from "./webgpu-wgsl.js";
 
 /** A WebGPUProgram (tfjs-backend-webgpu's webgpu_program.ts), the fields this kernel sets. */
@@ -56,17 +57,6 @@ function quantizeProgram(size: number, mode: Mode): WebgpuProgram {
   };
 }
 
-const plans = new Map<string, RoundPlan>();
-
-function planOf(attrs: QuantizeAttrs): RoundPlan {
-  const k = `${attrs.exponentBits},${attrs.mantissaBits},${attrs.bias},${attrs.rule},${attrs.saturate}`;
-  let plan = plans.get(k);
-  if (plan === undefined) {
-    plan = planFor(specOf(attrs), attrs.saturate);
-    plans.set(k, plan);
-  }
-  return plan;
-}
 
 function uniformsOf(plan: RoundPlan, mode: Mode, seed: number): ProgramUniform {
   const [k0, k1] = mode === Mode.Stochastic ? seedKeys(seed) : [0, 0];
