@@ -24,6 +24,7 @@ import { policyFormat, type FormatLike } from "./policy-grammar.js";
 import { checkKeys } from "./suggest.js";
 import { toBatch, type Batch } from "./trainer-data.js";
 import { htmlTable, textTable } from "./trainer-history.js";
+import { Heatmap } from "../viz/heatmap.js";
 import { toLoss, toScalar, type LossLike } from "./trainer-losses.js";
 import { adaptModel, type ModelLike } from "./trainer-model.js";
 
@@ -84,7 +85,7 @@ export class Advice {
   /** The recommended initial loss scale, or null when no scaling is needed. */
   readonly initialLossScale: number | null;
 
-  constructor(f: Omit<Advice, typeof DISPLAY | "lossScale" | "toString" | "summary" | "table">) {
+  constructor(f: Omit<Advice, typeof DISPLAY | "lossScale" | "toString" | "summary" | "table" | "heatmap">) {
     this.formats = f.formats;
     this.layers = f.layers;
     this.verdicts = f.verdicts;
@@ -127,6 +128,45 @@ export class Advice {
     return { header, rows };
   }
 
+  /**
+   * The measurements as a heatmap: a row per layer and tensor kind, a column per format and way of
+   * losing values (underflow, subnormal, overflow), in percent of the nonzero values; colored on a
+   * log scale from 0.01 % so a 2 % underflow stands out next to 0.001 %. Zero cells stay blank.
+   */
+  heatmap(options: { ways?: ReadonlyArray<keyof Shares> } = {}): Heatmap {
+    const ways = options.ways ?? (["underflow", "subnormal", "overflow"] as const);
+    for (const w of ways) {
+      if (!["underflow", "subnormal", "overflow"].includes(w)) throw new RangeError(`advice.heatmap: ways are "underflow", "subnormal" and "overflow", got "${String(w)}"`);
+    }
+    const columns = this.formats.flatMap((f) => ways.map((w) => `${f.name} ${w}`));
+    const rows: string[] = [];
+    const values: number[][] = [];
+    for (const l of this.layers) {
+      for (const kind of TENSOR_KINDS) {
+        const s = l.tensors[kind];
+        if (s === undefined) continue;
+        rows.push(`${l.layer} · ${kind}`);
+        values.push(s.shares.flatMap((sh) => ways.map((w) => 100 * sh[w])));
+      }
+    }
+    return new Heatmap({
+      rows,
+      columns,
+      values,
+      text: values.map((r) => r.map((v) => pct(v / 100))),
+      title: `amp.advise: % of nonzero values lost or degraded per layer (gradients at loss scale ${this.verdicts.map((v) => `${v.format.name} x${powLabel(v.lossScale)}`).join(", ")})`,
+      label: "% of values",
+      log: true,
+      zmin: 0.01,
+      zmax: 100,
+      colorscale: [
+        [0, "#fff5eb"],
+        [0.5, "#fd8d3c"],
+        [1, "#a63603"],
+      ],
+    });
+  }
+
   private caption(): string {
     const scales = this.verdicts.map((v) => `${v.format.name} x${powLabel(v.lossScale)}`).join(", ");
     return `amp.advise: shares of nonzero values per layer (gradients at loss scale ${scales}); float32 loss ${measure(this.loss)}`;
@@ -137,12 +177,14 @@ export class Advice {
     return [this.caption(), textTable(header, rows), "", ...this.summary()].join("\n");
   }
 
+  /** The heatmap, the recommendation under it, and the numbers as a table that opens on a click. */
   [DISPLAY](): MimeBundle {
     const { header, rows } = this.table();
     const summary = this.summary()
       .map((l) => `<div style="font-family:monospace;white-space:pre">${escapeHtml(l)}</div>`)
       .join("");
-    return { "text/plain": this.toString(), "text/html": `<div class="tsamp-advice">${htmlTable(this.caption(), header, rows, "tsamp-advice-table")}${summary}</div>` };
+    const table = `<details><summary>the numbers</summary>${htmlTable(this.caption(), header, rows, "tsamp-advice-table")}</details>`;
+    return { "text/plain": this.toString(), "text/html": `<div class="tsamp-advice">${this.heatmap().figure.toHtml()}${summary}${table}</div>` };
   }
 }
 

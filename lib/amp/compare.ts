@@ -1,16 +1,19 @@
 // amp.compare({ name: config, ... }, { data, steps, model }): the same model trained from the same
 // initial weights on the same data in the same order under each config, one after the other; the
-// result keeps every run's history and renders a summary table (overlaid curves come from lib/viz,
-// which can also watch the runs live: callbacks get each record with `run` set to the config name).
+// result keeps every run's history and renders every run's curves overlaid (loss, metrics, loss
+// scale with overflows) above a summary table. A viz.trainingView can also watch the runs live:
+// callbacks get each record with `run` set to the config name.
 //
 //   const r = await amp.compare(
 //     { float32: "float32", mixed: "mixed_float16", bf16: { policy: "mixed_bfloat16" } },
 //     { data: { x, y }, steps: 200, model: () => models.lenet({ inputShape: [28, 28, 1] }) },
 //   );
 import { DISPLAY, type MimeBundle } from "../display-symbol.js";
+import type { Figure } from "../viz/figure.js";
 import { measure } from "../formats/text.js";
 import * as tf from "../tf.js";
 import type { DelayedScaling } from "./delayed-scaling.js";
+import { comparisonFigure, type ComparisonFigureOptions } from "./compare-figure.js";
 import { Optimizer, sgd } from "./optim/index.js";
 import { Policy, policy as toPolicy, type PolicyLike } from "./policy.js";
 import { checkKeys } from "./suggest.js";
@@ -93,6 +96,11 @@ export class Comparison {
     return Object.fromEntries(Object.entries(this.runs).map(([k, r]) => [k, r.history.series(name)]));
   }
 
+  /** Every run's curves overlaid: loss, metrics and the loss scale (overflows marked), one color per run. */
+  figure(options: ComparisonFigureOptions = {}): Figure {
+    return comparisonFigure(Object.values(this.runs), { title: `amp.compare: ${this.names.join(" vs ")}`, ...options });
+  }
+
   /** Disposes the kept trainers' models. */
   dispose(): void {
     for (const r of Object.values(this.runs)) disposeModel(r.trainer?.model);
@@ -127,9 +135,14 @@ export class Comparison {
     return `${this.caption()}\n${textTable(header, rows)}`;
   }
 
+  /**
+   * The overlaid curves with the summary table under them, as one HTML output (no plotly JSON: a
+   * frontend that prefers it would drop the table); text/plain is the table.
+   */
   [DISPLAY](): MimeBundle {
     const { header, rows } = this.table();
-    return { "text/plain": this.toString(), "text/html": htmlTable(this.caption(), header, rows, "tsamp-compare") };
+    const table = htmlTable(this.caption(), header, rows, "tsamp-compare");
+    return { "text/html": this.figure().toHtml() + table, "text/plain": this.toString() };
   }
 }
 

@@ -56,7 +56,19 @@ describe("amp.advise", () => {
     expect(text).toContain("wide");
     expect(text).toContain("float16 under/sub/over %");
     expect(text).toMatch(/keep "wide" in float32/);
-    expect(only16[DISPLAY]()["text/html"]).toContain("<table");
+    const html = only16[DISPLAY]()["text/html"]!;
+    expect(html).toContain("<table");
+    expect(html).toContain("tsamp-plot"); // the heatmap comes first
+    expect(html.indexOf("tsamp-plot")).toBeLessThan(html.indexOf("<table"));
+    // The heatmap: a row per layer and tensor kind, a column per format and way of losing values.
+    const map = only16.heatmap();
+    expect(map.options.columns).toEqual(["float16 underflow", "float16 subnormal", "float16 overflow"]);
+    const wideActs = map.options.rows.indexOf("wide · activations");
+    expect(wideActs).toBeGreaterThanOrEqual(0);
+    expect(map.options.values[wideActs]![2]).toBeCloseTo(100 * only16.layers.find((l) => l.layer === "wide")!.tensors.activations!.shares[0]!.overflow, 6);
+    expect(map.options.values[wideActs]![2]).toBeGreaterThan(0);
+    expect(only16.heatmap({ ways: ["overflow"] }).options.columns).toEqual(["float16 overflow"]);
+    expect(() => only16.heatmap({ ways: ["overlow" as never] })).toThrow(/underflow", "subnormal" and "overflow"/);
     tf.dispose([xs, ys]);
     model.dispose();
   });

@@ -1,5 +1,5 @@
 // amp.compare: same initial weights and data order for every config, histories kept, a summary
-// table through the display symbol.
+// figure of overlaid curves and a summary table through the display symbol.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../../lib/tf.js";
 import { backends } from "../../lib/backends/index.js";
@@ -54,6 +54,18 @@ describe("amp.compare", () => {
     const bundle = r[DISPLAY]();
     expect(bundle["text/html"]).toContain("<table");
     expect(bundle["text/html"]).toContain("val_accuracy");
+    expect(bundle["text/html"]).toContain("tsamp-plot"); // the curves, above the table
+    expect(bundle["text/html"].indexOf("tsamp-plot")).toBeLessThan(bundle["text/html"].indexOf("<table"));
+    // The figure: a loss curve per run (one color each), accuracy below, the mixed run's scale.
+    const fig = r.figure().toJSON();
+    const names = fig.data.map((t) => t.name);
+    for (const run of r.names) expect(names).toContain(`${run} · loss`);
+    expect(names).toContain("mixed · accuracy");
+    expect(names).toContain("mixed · loss scale");
+    const lossOf = (run: string) => fig.data.find((t) => t.name === `${run} · loss`)!;
+    expect(lossOf("a").y).toEqual(r.runs["a"]!.history.series("loss").map((v) => Number(v.toPrecision(5))));
+    expect((lossOf("a").line as { color: string }).color).not.toBe((lossOf("mixed").line as { color: string }).color);
+    expect(String(fig.layout.title && (fig.layout.title as { text: string }).text)).toContain("a vs b vs mixed vs pure");
     expect(tf.memory().numTensors).toBe(n); // models and optimizer state disposed
     tf.dispose([x, y]);
   });
