@@ -35,9 +35,12 @@ export function installPrelude(library: Record<string, unknown>, values: Prelude
 }
 
 export function preludeDts(libraryNames: string[]): string {
-  return `import type * as __tsamp from "tsamp";
+  // tf is a namespace: an import alias makes its types usable too (tf.Tensor, tf.Sequential), as
+  // with \`import * as tf\`. The rest are objects: a const of their type.
+  const declare = (name: string) => (name === "tf" ? `  export import tf = __tsamp.tf;` : `  const ${name}: typeof __tsamp.${name};`);
+  return `import * as __tsamp from "tsamp";
 declare global {
-${libraryNames.map((name) => `  const ${name}: typeof __tsamp.${name};`).join("\n")}
+${libraryNames.map(declare).join("\n")}
   interface DisplayOptions {
     /** Display id: pass one (or true) to update this output later with handle.update(). */
     id?: string | boolean;

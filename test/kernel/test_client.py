@@ -892,6 +892,12 @@ class ImportTest(KernelTestCase):
         reply, _ = self.run_error('import { value as v2 } from "esm-only-pkg";\nconst s: string = v2;')
         self.assertEqual(reply["content"]["ename"], "TSError")
 
+    def test_tf_is_a_namespace_for_types_too(self):
+        # as with `import * as tf`: tf.Tensor and tf.Sequential name types in annotations
+        self.assert_result("const t1: tf.Tensor = tf.ones([2]);\nconst m1: tf.Sequential = tf.sequential();\nt1.size", "2")
+        reply, _ = self.run_error('const t2: tf.Tensor = "not a tensor";')
+        self.assertEqual(reply["content"]["ename"], "TSError")
+
     def test_missing_package_errors(self):
         reply, _ = self.run_error('import { nothing } from "no-such-package-xyz";\nnothing')
         self.assertIn("no-such-package-xyz", f"{reply['content']['evalue']}\n{traceback_text(reply['content'])}")
