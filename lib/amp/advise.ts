@@ -104,7 +104,11 @@ export class Advice {
 
   summary(): string[] {
     const v = this.verdicts.find((x) => x.format === this.format)!;
-    const lines = [`recommended: compute in ${this.format.name} (${this.formats.map((f) => `${f.name}: ${this.verdicts.find((x) => x.format === f)!.keepFloat32.length} layers in float32`).join(", ")})`];
+    const kept = (f: Format) => {
+      const n = this.verdicts.find((x) => x.format === f)!.keepFloat32.length;
+      return `${f.name}: ${n} ${n === 1 ? "layer" : "layers"} in float32`;
+    };
+    const lines = [`recommended: compute in ${this.format.name} (${this.formats.map(kept).join(", ")})`];
     lines.push(`policy: ${this.policy.toString()}`);
     for (const k of v.keepFloat32) lines.push(`  keep "${k.layer}" in float32: ${k.reasons.join("; ")}`);
     lines.push(
@@ -154,7 +158,8 @@ export class Advice {
       columns,
       values,
       text: values.map((r) => r.map((v) => pct(v / 100))),
-      title: `amp.advise: % of nonzero values lost or degraded per layer (gradients at loss scale ${this.verdicts.map((v) => `${v.format.name} x${powLabel(v.lossScale)}`).join(", ")})`,
+      title: "amp.advise: values lost or degraded, per layer",
+      subtitle: `% of each tensor's nonzero values; gradients at loss scale ${this.verdicts.map((v) => `${v.format.name} x${powLabel(v.lossScale)}`).join(", ")}`,
       label: "% of values",
       log: true,
       zmin: 0.01,

@@ -13,17 +13,20 @@ export interface FigureRun {
   readonly seconds: number;
 }
 
-/** One RunRecord per run, replaying its step and epoch records as a live view would have seen them. */
+/**
+ * One RunRecord per run, replaying its steps as a live view would have seen them. Epochs mark their
+ * ends only: their means repeat the smoothed step curves, and per-run epoch traces crowd the legend.
+ */
 function records(runs: readonly FigureRun[]): RunRecord[] {
   return runs.map((run, i) => {
     const r = new RunRecord(run.name, i);
     const epochs = run.history.epochs;
     let next = 0; // the next epoch record to place, at its last step
     for (const step of run.history.steps) {
-      for (; next < epochs.length && epochs[next]!.epoch < step.epoch; next++) r.addEpoch(epochs[next]!.epoch, epochs[next] as unknown as Record<string, unknown>);
+      for (; next < epochs.length && epochs[next]!.epoch < step.epoch; next++) r.addEpoch(epochs[next]!.epoch, {});
       r.addStep(step as unknown as StepMetrics, null);
     }
-    for (; next < epochs.length; next++) r.addEpoch(epochs[next]!.epoch, epochs[next] as unknown as Record<string, unknown>);
+    for (; next < epochs.length; next++) r.addEpoch(epochs[next]!.epoch, {});
     r.done = true;
     return r;
   });

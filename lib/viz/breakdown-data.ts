@@ -154,7 +154,9 @@ export function computeBreakdown(
         histogram[region][binOf(l)]++;
         if (region === "subnormal" || region === "normal") errors.push(Math.abs(q[i]! - v) / a);
       }
-      const shares = Object.fromEntries(REGIONS.map((r) => [r, n === 0 ? 0 : counts[r] / n])) as Record<Region, number>;
+      // Shares of the values counted: zeros and non-finite values are reported apart, not diluted in.
+      const counted = REGIONS.reduce((sum, r) => sum + counts[r], 0);
+      const shares = Object.fromEntries(REGIONS.map((r) => [r, counted === 0 ? 0 : counts[r] / counted])) as Record<Region, number>;
       return {
         format: f,
         counts,

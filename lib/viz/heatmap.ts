@@ -11,6 +11,8 @@ export interface HeatmapOptions {
   /** values[row][column]; null or NaN for "no value". */
   values: ReadonlyArray<ReadonlyArray<number | null>>;
   title?: string;
+  /** A second, smaller title line (what was measured, at which settings). */
+  subtitle?: string;
   /** What the values are (the color bar's title), e.g. "underflow %". */
   label?: string;
   /** Plotly colorscale name or stops (default "Viridis"; a diverging one when zmid is set). */
@@ -80,7 +82,7 @@ export class Heatmap {
         },
       ],
       layout: {
-        title: { text: escapeHtml(o.title ?? "per-layer heatmap") },
+        title: { text: escapeHtml(o.title ?? "per-layer heatmap") + (o.subtitle ? `<br><sup>${escapeHtml(o.subtitle)}</sup>` : "") },
         height: Math.min(1400, 140 + 26 * o.rows.length),
         margin: { t: 56, b: 50, l: Math.min(320, 16 + 7 * longest), r: 24 },
         xaxis: { side: "bottom", showgrid: false, ticks: "", tickangle: o.columns.some((c) => c.length > 10) ? -30 : 0 },
@@ -94,7 +96,7 @@ export class Heatmap {
     const o = this.options;
     const header = ["", ...o.columns];
     const rows = o.rows.map((r, i) => [r, ...o.values[i]!.map((v) => (finite(v) ? num(v, 3) : "-"))]);
-    return `${o.title ?? "per-layer heatmap"}${o.label ? ` (${o.label})` : ""}\n${textTable(header, rows)}`;
+    return `${o.title ?? "per-layer heatmap"}${o.label ? ` (${o.label})` : ""}${o.subtitle ? `\n${o.subtitle}` : ""}\n${textTable(header, rows)}`;
   }
 
   [DISPLAY](): MimeBundle {

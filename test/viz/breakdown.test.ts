@@ -25,14 +25,15 @@ describe("viz.breakdown", () => {
     expect(b.format("e4m3")!.counts).toEqual({ underflow: 2, subnormal: 0, normal: 1, overflow: 1 });
   });
 
-  it("counts zeros apart, and shares are of all values", () => {
+  it("counts zeros and non-finite values apart: shares are of the rest, as amp.advise's", () => {
     const b = viz.breakdown([0, 0, ...KNOWN, -0, Infinity, NaN, -1], { formats: ["float16"] });
     expect(b.size).toBe(10);
     expect(b.zeros).toBe(3);
     expect(b.nonFinite).toBe(2);
     const f16 = b.format("float16")!;
     expect(f16.counts).toEqual({ underflow: 1, subnormal: 1, normal: 2, overflow: 1 });
-    expect(f16.shares.normal).toBe(0.2);
+    expect(f16.shares.normal).toBe(0.4);
+    expect(Object.values(f16.shares).reduce((a, c) => a + c, 0)).toBe(1);
     const total = Object.values(f16.counts).reduce((a, c) => a + c, 0) + b.zeros + b.nonFinite;
     expect(total).toBe(b.size);
   });
@@ -117,8 +118,8 @@ describe("viz.breakdown", () => {
     const b = viz.breakdown([0, ...KNOWN], { formats: ["float16", "bfloat16"], title: "known values" });
     const text = String(b[DISPLAY]()["text/plain"]);
     expect(text.split("\n")[0]).toBe("known values: 5 values · zeros 1 (20.0%), counted apart · |x| from 2^-30 to 2^16.6");
-    expect(text).toMatch(/^float16\s+20\.0%\s+20\.0%\s+20\.0%\s+20\.0%/m);
-    expect(text).toMatch(/^bfloat16\s+0%\s+0%\s+80\.0%\s+0%/m);
+    expect(text).toMatch(/^float16\s+25\.0%\s+25\.0%\s+25\.0%\s+25\.0%/m);
+    expect(text).toMatch(/^bfloat16\s+0%\s+0%\s+100%\s+0%/m);
     const htmlText = String(b[DISPLAY]()["text/html"]);
     expect(htmlText).toContain("tsamp-breakdown-table");
   });

@@ -114,6 +114,12 @@ describe("viz.heatmap", () => {
     );
   });
 
+  it("puts a subtitle under the title, escaped, and on the text's second line", () => {
+    const map = viz.heatmap({ rows: ["a"], columns: ["x"], values: [[1]], title: "t", subtitle: "at scale <2^16>" });
+    expect((fig(map).layout.title as { text: string }).text).toBe("t<br><sup>at scale &#60;2^16&#62;</sup>");
+    expect(String(map).split("\n").slice(0, 2)).toEqual(["t", "at scale <2^16>"]);
+  });
+
   it("colors by log10 when asked, labels keep the values", () => {
     const t = fig(viz.heatmap({ rows: ["a"], columns: ["x", "y"], values: [[1e-6, 1e-2]], log: true })).data[0]!;
     expect(t.z).toEqual([[-6, -2]]);
