@@ -27,6 +27,43 @@ EXPECTED = {
         ],
         "mimetypes": ["text/html"],
     },
+    "04-fp8-and-mx.ipynb": {
+        "text": [
+            "float8_e4m3fn  17.8 octaves, 8 values per octave, max rel. rounding error 6.25%",
+            "float8_e5m2    31.8 octaves, 4 values per octave, max rel. rounding error 12.50%",
+            "e4m3, no scale  rel. error 0.5974, lost to zero 65.7%",
+            "e4m3, scaled    rel. error 0.0225, lost to zero 0.0%",
+            "4     8      56     56           14              7340032",
+            "8     0.5    896    896          224             117440512",
+            "step 3 x8   max: scale 113.3     clipped 62.1%",
+            "step 5 x8   max: scale 14.17     clipped 0.0%   lost 0.0%   error 0.022   most_recent: scale 113.3     clipped 62.1%",
+            "step 8 x4^-7   e4m3: scale 113.3     clipped 0.0%   lost 12.1%  error 0.089   e5m2: scale 1.451e+4  clipped 0.0%   lost 0.0%   error 0.045",
+            "fp8_hybrid within 1 point of float32: true",
+            "mixed_bfloat16 within 1 point of float32: true",
+            "fp8 without scaling more than 1 point below fp8_hybrid: true",
+            "delayed scaling (max over 1024, margin 0)",
+            "float8_e4m3fn      0.0%          0.022                       0.0%           0.0%          0.022",
+            "float4_e2m1fn     99.2%          1.000                      96.9%           9.6%          0.152",
+            "mxfp8_e4m3: 16 values past 448 after scaling, clipped",
+        ],
+        "mimetypes": ["text/html", "application/vnd.plotly.v1+json"],
+    },
+    "06-amp-advisor.ipynb": {
+        "text": [
+            "recommended compute format: bfloat16",
+            "float16   keeps 1 layer in float32: ff_out (6.32% of activations overflow)",
+            "bfloat16  keeps 0 layers in float32: -",
+            'keep "ff_out" in float32: 6.32% of activations overflow',
+            "loss scale: amp.lossScale.dynamic({ init: 2 ** 16 })",
+            "ff_out computes in float32, ff_in in float16",
+            "lost to underflow in float16, scaled by 2^16: 0.0 %",
+            "mixed_float16    skipped 200 of 200 steps",
+            "advised runs within 2 points of float32: true",
+            "mixed_float16 without the override learned: false",
+            "float8_e4m3fn    keeps 5 of 5 layers in float32",
+        ],
+        "mimetypes": ["text/html", "application/vnd.plotly.v1+json"],
+    },
 }
 
 
