@@ -5,7 +5,8 @@
 //                accumulation, as tensor cores do), its outputs are rounded to the format. Under fp8
 //                delayed scaling each input is cast as round(x * scale) / scale with a per-tensor
 //                scale and its amax recorded; outputs stay float32 (Transformer Engine's GEMMs
-//                output in higher precision).
+//                output in higher precision), and so do a fused op's bias and PReLU weights (TE
+//                adds the bias in the GEMM's epilogue, in higher precision).
 //   float32      run as is: inputs are float32 arrays already; the output is not rounded.
 //   promote      the widest input format; outputs rounded to it (nothing when it is float32).
 //   passthrough  promote without the rounding pass: the outputs are input values.
@@ -31,6 +32,9 @@ import { disposeInfo, resolveSite, type AutocastState, type KernelEvent } from "
 import { FAMILY_KIND, isGradientKernel, type OpEntry, type OpKind } from "./op-lists.js";
 
 type Out = tf.TensorInfo | tf.TensorInfo[];
+
+/** Inputs of fused kernels (_FusedMatMul, FusedConv2D, ...) that fp8 leaves in float32: not GEMM operands. */
+const FP8_EPILOGUE_INPUTS = new Set(["bias", "preluActivationWeights"]);
 
 /** A kernel function's argument, with the backend typed (tfjs types it as {}). */
 interface Args {
@@ -91,7 +95,7 @@ function lower(
   try {
     for (const name of Object.keys(inputs)) {
       const info = inputs[name];
-      if (info == null || info.dtype !== "float32") {
+      if (info == null || info.dtype !== "float32" || (delayed && FP8_EPILOGUE_INPUTS.has(name))) {
         if (info != null) rounded[name] = info;
         continue;
       }

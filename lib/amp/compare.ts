@@ -10,7 +10,7 @@
 //   );
 import { DISPLAY, type MimeBundle } from "../display-symbol.js";
 import type { Figure } from "../viz/figure.js";
-import { measure } from "../formats/text.js";
+import { pow2Text } from "../viz/text.js";
 import * as tf from "../tf.js";
 import type { DelayedScaling } from "./delayed-scaling.js";
 import { comparisonFigure, type ComparisonFigureOptions } from "./compare-figure.js";
@@ -117,7 +117,7 @@ export class Comparison {
       r.lossScale,
       String(r.history.steps.length),
       String(r.skipped),
-      measure(r.finalScale),
+      r.lossScale === "none" ? "-" : pow2Text(r.finalScale),
       num(r.final["loss"]),
       ...metricNames.map((n) => num(r.final[n])),
       ...valNames.map((n) => num(r.validation?.[n])),

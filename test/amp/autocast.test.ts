@@ -221,6 +221,19 @@ for (const backend of ["cpu", "wasm"] as const) {
       tf.dispose([x, w]);
     });
 
+    it("fp8 casts a fused matmul's operands, not its bias (TE adds it in higher precision)", () => {
+      const scaling = amp.delayedScaling();
+      const x = fine([8, 16], 15);
+      const w = tf.variable(fine([16, 4], 16));
+      const b = tf.variable(tf.fill([4], 0.3)); // 0.3 is not an e4m3 value: a cast would show
+      const events: KernelEvent[] = [];
+      const y = amp.autocast("fp8_hybrid", () => tf.fused.matMul({ a: x, b: w, bias: b }), { scaling, trace: (e) => events.push(e) });
+      expect(scaling.names.sort()).toEqual(["_FusedMatMul/a", "_FusedMatMul/b"]);
+      const fused = events.find((e) => e.kernel === "_FusedMatMul")!;
+      expect(fused.inputs["bias"]!.values![0]).toBe(Math.fround(0.3));
+      tf.dispose([x, w, b, y]);
+    });
+
     it("works around async functions and nested autocasts, and restores everything after errors", async () => {
       const a = fine([4, 4], 15);
       const y = await amp.autocast("mixed_float16", async () => {

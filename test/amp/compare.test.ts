@@ -50,7 +50,8 @@ describe("amp.compare", () => {
     expect(r.series("loss")["mixed"]!.length).toBe(6);
     const text = String(r);
     expect(text).toContain("amp.compare: 4 runs");
-    expect(text).toMatch(/mixed\s+params=float32,compute=float16,output=float32\s+dynamic\s+6\s+0/);
+    expect(text).toMatch(/mixed\s+params=float32,compute=float16,output=float32\s+dynamic\s+6\s+0\s+2\^10\s/);
+    expect(text).toMatch(/pure\s+params=bfloat16,compute=bfloat16,output=bfloat16\s+none\s+6\s+0\s+-\s/);
     const bundle = r[DISPLAY]();
     expect(bundle["text/html"]).toContain("<table");
     expect(bundle["text/html"]).toContain("val_accuracy");
