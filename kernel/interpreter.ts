@@ -18,7 +18,7 @@ import type { LibrarySurface } from "./execution/engine.js";
 import type { NotebookLanguageService } from "./language/service.js";
 import { log } from "./log.js";
 import { attachInterruptFlags, clearStaleAsyncContexts, protect } from "./execution/interrupt-safety.js";
-import { abortCell, cellSignal } from "./execution/cell-signal.js";
+import { abortCell, cellSignal, runningCell } from "./execution/cell-signal.js";
 
 // TypeScript, the compiler-backed handlers and tfjs take hundreds of milliseconds to load. They are
 // imported only after the server thread is up, so kernel_info is answered while they load.
@@ -83,6 +83,9 @@ export function startKernel(connection: ConnectionInfo): void {
       protect,
       get signal() {
         return cellSignal();
+      },
+      get cell() {
+        return runningCell();
       },
     });
     libraryNames = installed.names;

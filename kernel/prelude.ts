@@ -4,6 +4,7 @@
 import type { Display } from "./display/display-api.js";
 import type { CommRegistry } from "./comm/registry.js";
 import type { LibrarySurface } from "./execution/engine.js";
+import type { RunningCell } from "./execution/cell-signal.js";
 
 /** Exports of `tsamp` put in scope in cells, when the library has them. */
 const LIBRARY_GLOBALS = ["tf", "formats", "amp", "data", "models", "viz", "backends"];
@@ -16,6 +17,8 @@ export interface PreludeValues {
   protect: <T>(fn: () => T) => T;
   /** The running cell's AbortSignal, aborted by an interrupt. */
   readonly signal: AbortSignal;
+  /** The running cell's identity (frontend cell id when sent, code, execution msg_id). */
+  readonly cell: RunningCell | null;
 }
 
 export async function loadLibrary(): Promise<Record<string, unknown>> {

@@ -75,7 +75,7 @@ export class ExecuteQueue {
     const count = this.executionCount;
     if (!silent) request.publish("execute_input", { code, execution_count: count });
 
-    const outcome = await this.runInterruptibly(request, Boolean(content.allow_stdin ?? true), () =>
+    const outcome = await this.runInterruptibly(request, Boolean(content.allow_stdin ?? true), code, () =>
       this.services.engine.execute(code, storeHistory ? count : 0),
     );
     const { router, history } = this.services;
@@ -110,11 +110,12 @@ export class ExecuteQueue {
   }
 
   /** Runs a cell so that an interrupt can end the wait even if the cell's stack was torn down. */
-  private runInterruptibly(request: RequestContext, allowStdin: boolean, run: () => Promise<CellOutcome>): Promise<CellOutcome> {
+  private runInterruptibly(request: RequestContext, allowStdin: boolean, code: string, run: () => Promise<CellOutcome>): Promise<CellOutcome> {
     const { router } = this.services;
     return new Promise<CellOutcome | Interrupted>((resolve) => {
       this.interruptCurrent = () => resolve({ interrupted: true });
-      beginCell();
+      const cellId = request.metadata["cellId"];
+      beginCell({ id: typeof cellId === "string" ? cellId : undefined, code, execution: request.header.msg_id });
       this.services.setActiveRequest(request, allowStdin);
       // A separate macrotask: if the cell is terminated mid-loop, only that task's stack unwinds and
       // this promise is settled by the interrupt instead.

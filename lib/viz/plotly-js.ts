@@ -9,15 +9,42 @@
 //
 // "Already sent" lives on globalThis, not in this module, so two copies of the library loaded in
 // one kernel (a cell importing "tsamp" by another path) still send it once.
+//
+// Re-running the cell that carried it replaces that output, and the saved notebook would lose
+// plotly.js (the page keeps window.Plotly, so nothing shows until the file is reopened). So the
+// carrier is remembered, and a later execution of the same cell (same frontend cell id, or, when
+// the frontend sends none, the same code) sends it again: "Run All" without a restart keeps
+// working files. A figure displayed from a timer after its cell finished counts as that cell's.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const SENT = Symbol.for("tsamp.viz.plotlySent");
+const CARRIER = Symbol.for("tsamp.viz.plotlyCarrier");
+const KERNEL = Symbol.for("tsamp.kernel");
+
+/** What the kernel says about the running cell (kernel/execution/cell-signal.ts's RunningCell). */
+interface CellIdentity {
+  readonly id: string | undefined;
+  readonly code: string;
+  readonly execution: string;
+}
 let source: string | null = null;
 let version = "";
 
-function flags(): Record<symbol, boolean> {
-  return globalThis as unknown as Record<symbol, boolean>;
+function flags(): Record<symbol, unknown> {
+  return globalThis as unknown as Record<symbol, unknown>;
+}
+
+function runningCell(): CellIdentity | null {
+  const kernel = flags()[KERNEL] as { cell?: CellIdentity | null } | undefined;
+  return kernel?.cell ?? null;
+}
+
+/** Whether `now` is a new execution of the cell that carried plotly.js. */
+function isRerunOfCarrier(now: CellIdentity | null): boolean {
+  const carrier = flags()[CARRIER] as CellIdentity | null | undefined;
+  if (!now || !carrier || now.execution === carrier.execution) return false;
+  return now.id !== undefined && carrier.id !== undefined ? now.id === carrier.id : now.code === carrier.code;
 }
 
 /** plotly.min.js from the plotly.js-dist-min package, read once per process. */
@@ -39,7 +66,7 @@ export function plotlyVersion(): string {
 
 /** Whether this session's figures have already carried plotly.js. */
 export function plotlyIncluded(): boolean {
-  return flags()[SENT] === true;
+  return flags()[SENT] === true && !isRerunOfCarrier(runningCell());
 }
 
 /**
@@ -48,6 +75,7 @@ export function plotlyIncluded(): boolean {
  */
 export function resetPlotlyInclusion(): void {
   flags()[SENT] = false;
+  flags()[CARRIER] = null;
 }
 
 /**
@@ -70,5 +98,6 @@ export function takePlotlyLoader(): string {
   if (plotlyIncluded()) return "";
   const html = plotlyLoaderHtml();
   flags()[SENT] = true;
+  flags()[CARRIER] = runningCell();
   return html;
 }

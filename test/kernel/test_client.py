@@ -994,6 +994,28 @@ class DisplayTest(KernelTestCase):
         self.assertIn("two", updates[0]["content"]["data"]["text/plain"])
         self.assertEqual(outputs(msgs, "display_data"), [])
 
+    def test_plotly_js_comes_again_when_its_cell_runs_again(self):
+        # The first figure carries plotly.js; re-running that cell replaces its output, so the new
+        # output must carry it again or a saved notebook cannot draw its figures.
+        def copies(code, cell_id=None):
+            content = {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+            msg_id = self.kernel.send("shell", "execute_request", content, metadata={"cellId": cell_id} if cell_id else None)
+            reply = self.kernel.reply(msg_id, "shell", TIMEOUT)
+            self.assertEqual(reply["content"]["status"], "ok", traceback_text(reply["content"]))
+            msgs = self.kernel.iopub_until_idle(msg_id, TIMEOUT)
+            html = "".join(m["content"]["data"].get("text/html", "") for m in msgs if m["msg_type"] in ("display_data", "execute_result"))
+            return html.count("sent once per notebook by tsamp")
+
+        self.run_ok("viz.resetPlotlyInclusion();")
+        fig = 'viz.figure({ data: [{ y: [1, 2] }] })'
+        self.assertEqual(copies(fig + " // a"), 1)
+        self.assertEqual(copies(fig + " // b"), 0)
+        self.assertEqual(copies(fig + " // a"), 1)  # the same code again: the same cell, re-run
+        self.run_ok("viz.resetPlotlyInclusion();")
+        self.assertEqual(copies(fig, cell_id="c1"), 1)
+        self.assertEqual(copies(fig, cell_id="c2"), 0)  # same code, another cell
+        self.assertEqual(copies(fig + " // edited", cell_id="c1"), 1)
+
     def test_html_and_clear(self):
         _, msgs = self.run_ok('display.html("<i>it</i>")')
         self.assertEqual([m["content"]["data"].get("text/html") for m in outputs(msgs, "display_data")], ["<i>it</i>"])

@@ -105,6 +105,30 @@ describe("plotly.js in the HTML", () => {
     expect(plotlyCopies(html(simple()[DISPLAY]()))).toBe(1);
   });
 
+  it("comes again when the cell that carried it runs again (its output is replaced)", () => {
+    const kernel = Symbol.for("tsamp.kernel");
+    const scope = globalThis as unknown as Record<symbol, unknown>;
+    const run = (cell: { id?: string; code: string; execution: string }) => {
+      scope[kernel] = { cell: { id: undefined, ...cell } };
+      return plotlyCopies(html(simple()[DISPLAY]()));
+    };
+    try {
+      // JupyterLab sends cell ids: cell A carries it; B does not; A again (Run All) carries it again.
+      expect(run({ id: "A", code: "fig", execution: "m1" })).toBe(1);
+      expect(run({ id: "A", code: "fig", execution: "m1" })).toBe(0); // a second figure of the same execution
+      expect(run({ id: "B", code: "fig", execution: "m2" })).toBe(0); // same code, another cell
+      expect(run({ id: "A", code: "edited", execution: "m3" })).toBe(1);
+      expect(run({ id: "B", code: "fig", execution: "m4" })).toBe(0);
+      // Without cell ids (classic Notebook, nbclient) the same code stands for the same cell.
+      viz.resetPlotlyInclusion();
+      expect(run({ code: "first", execution: "n1" })).toBe(1);
+      expect(run({ code: "second", execution: "n2" })).toBe(0);
+      expect(run({ code: "first", execution: "n3" })).toBe(1);
+    } finally {
+      delete scope[kernel];
+    }
+  });
+
   it("never lets data close the script element", () => {
     const f = viz.figure({ data: [{ name: "</script><script>alert(1)</script>", y: [1] }], layout: { title: { text: "<b>x</b> & y" } } });
     const h = f.toHtml({ includePlotly: false });
