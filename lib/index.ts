@@ -77,6 +77,7 @@ export {
   Comparison,
   Advice,
   type CompareConfig,
+  type CompareRun,
   type CompareOptions,
   type AdviseOptions,
   type TrainerOptions,

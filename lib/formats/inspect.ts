@@ -111,7 +111,7 @@ export class Inspection {
     const g = this.groups();
     const box = (bit: string, color: string) =>
       `<span style="display:inline-block;width:1.3em;text-align:center;margin:0 1px;` +
-      `background:${color};border:1px solid #666;font-family:monospace">${bit}</span>`;
+      `background:${color};color:#1a1a1a;border:1px solid #666;font-family:monospace">${bit}</span>`; // pastel box: dark digits on any theme
     const group = (label: string, bitsText: string, color: string) =>
       bitsText.length === 0
         ? ""

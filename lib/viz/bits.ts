@@ -4,15 +4,6 @@ import { DISPLAY, type MimeBundle } from "../display-symbol.js";
 import { inspect, type Inspection, type InspectOptions } from "../formats/inspect.js";
 import type { Format } from "../formats/spec.js";
 import { escapeHtml } from "./text.js";
-import { BIT_COLORS } from "./theme.js";
-
-// The diagram's bit boxes are pastel: keep their digits dark on dark themes too.
-const BIT_STYLE =
-  `<style>` +
-  Object.values(BIT_COLORS)
-    .map((c) => `.tsamp-bits span[style*="background:${c}"]`)
-    .join(",") +
-  `{color:#1a1a1a}</style>`;
 
 export class BitLayouts {
   readonly value: number;
@@ -32,7 +23,6 @@ export class BitLayouts {
     return {
       "text/plain": this.toString(),
       "text/html":
-        BIT_STYLE +
         `<div class="tsamp-bits" style="display:flex;flex-wrap:wrap;gap:10px 28px">` +
         parts.map((p) => `<div>${p}</div>`).join("") +
         `</div>` +

@@ -71,6 +71,23 @@ EXPECTED = {
         ],
         "mimetypes": ["text/html", "application/vnd.plotly.v1+json"],
     },
+    "05-naive-fp16.ipynb": {
+        "text": [
+            "float32 update, plain loss vs shrunk loss with lr x 2^24: largest difference 0",
+            "1 - 1e-4 in float16 -> 1",
+            "1 - 3e-4 in float16 -> 0.99951171875",
+            "after 100 updates of -1e-4: float16 weight 1, float32 weight 0.989998",
+            "weight gradients             flushed to zero in float16: plain loss   0.0%, loss x 2^-24 100.0%",
+            "policy float16: params=float16,compute=float16,output=float16",
+            "nonzero gradient entries in 500 steps: 0",
+            "naive float16: does not learn",
+            "+ master weights: does not learn",
+            "master weights + dynamic loss scaling: learns",
+            "within 1 point",
+            "steps skipped: 0",
+        ],
+        "mimetypes": ["text/html"],
+    },
     "06-amp-advisor.ipynb": {
         "text": [
             "recommended compute format: bfloat16",
