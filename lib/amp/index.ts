@@ -75,7 +75,7 @@ export type { AutocastObserver } from "./autocast-state.js";
 export { History, type StepRecord, type EpochRecord } from "./trainer-history.js";
 export type { ModelLike, FunctionModel } from "./trainer-model.js";
 export type { DataLike, Batch, TensorData } from "./trainer-data.js";
-export { LOSSES, METRICS, type LossFn, type LossLike, type MetricFn, type MetricsLike } from "./trainer-losses.js";
+export { LOSSES, METRICS, topKAccuracy, type LossFn, type LossLike, type MetricFn, type MetricsLike } from "./trainer-losses.js";
 
 /** amp.policy(spec), with the preset names at amp.policy.presets. */
 const policy = Object.freeze(Object.assign((spec: Parameters<typeof makePolicy>[0]) => makePolicy(spec), { presets: PRESET_NAMES }));

@@ -74,9 +74,32 @@ export const accuracy: MetricFn = (yTrue, yPred) => {
   return tf.mean(tf.cast(tf.equal(tf.argMax(yPred, -1), labelsOf(yTrue, yPred)), "float32"));
 };
 
-export const METRICS: Readonly<Record<string, MetricFn>> = Object.freeze({ accuracy, acc: accuracy });
+/**
+ * Top-k accuracy: share of rows whose label is among the k largest predictions (class indices or
+ * one-hot labels). A row counts when fewer than k classes score strictly above the label's class,
+ * so ties at the boundary count as hits, as tf.math.in_top_k does. Built from comparisons and sums
+ * rather than a top-k kernel, so it runs on every backend.
+ */
+export function topKAccuracy(k: number): MetricFn {
+  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`topKAccuracy: k must be a positive integer, got ${String(k)}`);
+  const fn: MetricFn = (yTrue, yPred) => {
+    const classes = yPred.shape[yPred.shape.length - 1]!;
+    const logits = tf.reshape(tf.cast(yPred, "float32"), [-1, classes]);
+    const hot = tf.reshape(tf.oneHot(tf.reshape(labelsOf(yTrue, yPred), [-1]), classes), [-1, classes]);
+    const target = tf.sum(tf.mul(logits, hot), -1, true);
+    const above = tf.sum(tf.cast(tf.greater(logits, target), "float32"), -1);
+    return tf.mean(tf.cast(tf.less(above, k), "float32"));
+  };
+  Object.defineProperty(fn, "name", { value: `top${k}` });
+  return fn;
+}
 
-export type MetricsLike = ReadonlyArray<"accuracy" | "acc" | MetricFn> | Readonly<Record<string, MetricFn>>;
+/** Top-5 accuracy, ImageNet's second number. */
+export const top5 = topKAccuracy(5);
+
+export const METRICS: Readonly<Record<string, MetricFn>> = Object.freeze({ accuracy, acc: accuracy, top5, top5Accuracy: top5 });
+
+export type MetricsLike = ReadonlyArray<"accuracy" | "acc" | "top5" | "top5Accuracy" | MetricFn> | Readonly<Record<string, MetricFn>>;
 
 export function toMetrics(metrics: MetricsLike | undefined): Array<{ name: string; fn: MetricFn }> {
   if (metrics === undefined) return [];
@@ -84,8 +107,8 @@ export function toMetrics(metrics: MetricsLike | undefined): Array<{ name: strin
     return metrics.map((m, i) => {
       if (typeof m === "function") return { name: m.name || `metric${i}`, fn: m };
       const fn = METRICS[m];
-      if (fn === undefined) throw new Error(`amp.trainer: unknown metric "${String(m)}".${didYouMean(String(m), Object.keys(METRICS))} Metrics: accuracy, or functions.`);
-      return { name: m === "acc" ? "accuracy" : m, fn };
+      if (fn === undefined) throw new Error(`amp.trainer: unknown metric "${String(m)}".${didYouMean(String(m), Object.keys(METRICS))} Metrics: ${Object.keys(METRICS).join(", ")}, or functions.`);
+      return { name: m === "acc" ? "accuracy" : m === "top5Accuracy" ? "top5" : m, fn };
     });
   }
   if (typeof metrics === "object" && metrics !== null) {

@@ -50,6 +50,20 @@ EXPECTED = {
         ],
         "mimetypes": ["text/html", "application/vnd.plotly.v1+json"],
     },
+    "03-imagenet-pipeline.ipynb": {
+        "text": [
+            "   0  ankle_boot   50 train, 20 val",
+            "   9  trouser      50 train, 20 val",
+            "xs float32 [32, 32, 32, 3], ys int32 [32]",
+            "validation tensors: x [200, 32, 32, 3], y [200]",
+            "resnet: 31 layers, 20,290 parameters",
+            "6 epochs x 15 steps = 90 steps, warmup 15",
+            "every policy: top-1 above 3x chance: true, top-5 above 90%: true",
+            "mixed_float16: dynamic loss scale, 2^16 at the end, 0 skipped steps",
+            "tensors left: 0",
+        ],
+        "mimetypes": ["image/png", "text/html"],
+    },
     "04-fp8-and-mx.ipynb": {
         "text": [
             "float8_e4m3fn  17.8 octaves, 8 values per octave, max rel. rounding error 6.25%",
