@@ -92,7 +92,7 @@ def measure(kernel_name, runs, starts):
     km, kc, _ = start(kernel_name)
     language = km.kernel_spec.language.lower()
     cell, new_cell, completion = CELLS["typescript" if language == "typescript" else "python"]
-    kc.execute_interactive(cell, timeout=120)  # load everything once
+    kc.execute_interactive(cell, timeout=120, output_hook=lambda msg: None)  # load everything once
     execute = round_trips(kc, lambda i: kc.execute(cell, store_history=False), runs)
     execute_new = round_trips(kc, lambda i: kc.execute(new_cell.format(i=i), store_history=False), runs)
     complete = round_trips(kc, lambda i: kc.complete(completion, len(completion)), runs)
