@@ -124,7 +124,7 @@ export class Breakdown {
       .join("");
     return (
       `<div class="tsamp-breakdown-table" style="font-size:12px;margin-top:4px">` +
-      `<div style="opacity:0.8">${escapeHtml(this.#summary())}. Shares are of all values; relative error is over the subnormal and normal ones.</div>` +
+      `<div style="opacity:0.8">${escapeHtml(this.#summary())}. Shares are of the nonzero finite values; relative error is over the subnormal and normal ones.</div>` +
       `<table style="border-collapse:collapse"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table></div>`
     );
   }
