@@ -2,7 +2,10 @@
 // with the prelude the kernel uses (tf, formats, backends: the tsamp and tfjs typings, ~700
 // declaration files). Prints p50/p90 in ms; no assertions (targets: DESIGN.md section 8).
 //
-//   npm run build && node bench/language-service.mjs [cells=300]
+//   npm run build && node bench/language-service.mjs [cells=300] [--no-library]
+//
+// --no-library: a prelude without tsamp's and tfjs's typings (lib.es2023 and @types/node only), to
+// see how much of a new cell's cost the library's ~700 declaration files are.
 //
 // Run it on an idle machine: on a loaded one (see the load average printed) times vary 2-3x.
 //
@@ -23,7 +26,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { NotebookLanguageService } = await import(path.join(ROOT, "dist/kernel/language/service.js"));
 const { preludeDts } = await import(path.join(ROOT, "dist/kernel/prelude.js"));
 
-const CELLS = Number(process.argv[2] ?? 300);
+const args = process.argv.slice(2);
+const NO_LIBRARY = args.includes("--no-library");
+const CELLS = Number(args.find((a) => !a.startsWith("--")) ?? 300);
 const folder = mkdtempSync(path.join(tmpdir(), "tsamp-bench-ls-"));
 const percentile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 const time = (f) => {
@@ -40,7 +45,7 @@ const row = (name, xs) => rows.push(`${name.padEnd(36)} p50 ${percentile(xs, 0.5
 
 try {
   const t0 = performance.now();
-  const ls = new NotebookLanguageService({ cwd: folder, preludeDts: preludeDts(["tf", "formats", "backends"]), fallbackModuleRoots: [ROOT] });
+  const ls = new NotebookLanguageService({ cwd: folder, preludeDts: NO_LIBRARY ? preludeDts([]).replace(/^import .*\n/, "export {};\n") : preludeDts(["tf", "formats", "backends"]), fallbackModuleRoots: [ROOT] });
   ls.check("const __w: number = 1;");
   const startup = performance.now() - t0;
 
@@ -68,11 +73,13 @@ try {
   row("new trivial cell: commit", trivialCommit);
   row("new trivial cell: check + commit", trivialCheck.map((c, i) => c + trivialCommit[i]));
   row("new trivial cell: work when idle", trivialIdle);
-  const tensors = Array.from({ length: Math.ceil(CELLS / 3) }, (_, i) => `const t${i} = tf.tensor([1, 2]); t${i}.shape`);
-  const [tfCheck, tfCommit, tfIdle] = await run(tensors);
-  row("new tf cell: check", tfCheck);
-  row("new tf cell: commit", tfCommit);
-  row("new tf cell: work when idle", tfIdle);
+  if (!NO_LIBRARY) {
+    const tensors = Array.from({ length: Math.ceil(CELLS / 3) }, (_, i) => `const t${i} = tf.tensor([1, 2]); t${i}.shape`);
+    const [tfCheck, tfCommit, tfIdle] = await run(tensors);
+    row("new tf cell: check", tfCheck);
+    row("new tf cell: commit", tfCommit);
+    row("new tf cell: work when idle", tfIdle);
+  }
   const [rerunCheck, rerunCommit] = await run(Array.from({ length: 100 }, () => "const n: number = 1; n + 1"));
   row("re-run same cell: check + commit", rerunCheck.map((c, i) => c + rerunCommit[i]));
 
@@ -88,18 +95,18 @@ try {
     const text = `const a${i} = Math.flo`;
     completeNew.push(time(() => ls.complete(text, text.length)));
     completeSame.push(time(() => ls.complete(text, text.length)));
-    completeMember.push(time(() => ls.complete(`const b${i} = tf.ten`, `const b${i} = tf.ten`.length)));
+    if (!NO_LIBRARY) completeMember.push(time(() => ls.complete(`const b${i} = tf.ten`, `const b${i} = tf.ten`.length)));
     quickInfoNew.push(time(() => ls.quickInfo(`n${i % CELLS} + ${i}`, 2)));
   }
   row("complete Math.flo, new text", completeNew);
   row("complete Math.flo, same text", completeSame);
-  row("complete tf.ten, new text", completeMember);
+  if (!NO_LIBRARY) row("complete tf.ten, new text", completeMember);
   row("quickInfo, new text", quickInfoNew);
 
   // Spot checks, so that a fast but wrong service does not look good.
-  if (!ls.complete("tf.ten", 6).matches.includes("tensor")) throw new Error("tf.tensor not completed");
+  if (!NO_LIBRARY && !ls.complete("tf.ten", 6).matches.includes("tensor")) throw new Error("tf.tensor not completed");
   if (ls.quickInfo(`n${CELLS - 1}`, 2).plain !== `const n${CELLS - 1}: number`) throw new Error("quick info of a committed name is wrong");
-  if (ls.check("const s: string = t0;")[0]?.code !== 2322) throw new Error("a tensor assigned to a string passed");
+  if (!NO_LIBRARY && ls.check("const s: string = t0;")[0]?.code !== 2322) throw new Error("a tensor assigned to a string passed");
   const reuse = ls.programReuse?.() ?? { files: "?" };
   ls.dispose();
 
