@@ -2,7 +2,7 @@
 // lib/backends/wasm-kernels), beside the cpu backend and PyTorch CPU on one thread, same shapes, one
 // run (DESIGN.md section 8: LeNet, batch 64, 3x32x32, wasm >= 0.5x PyTorch CPU 1 thread).
 //
-//   npm run build && node bench/lenet-wasm.mjs [--rounds 8] [--steps 5] [--cpu-steps 2] [--batch 64] [--profile] [--no-torch]
+//   npm run build && node bench/lenet-wasm.mjs [--rounds 8] [--steps 5] [--cpu-steps 2] [--batch 64] [--profile] [--no-torch] [--simd-off]
 //
 // (A plain .mjs over dist/: tsx is not a dependency and tsconfig builds only kernel/ and lib/.)
 // PyTorch is Debian's python3-torch, run by /usr/bin/python3 (the python3 on PATH may lack it);
@@ -11,6 +11,8 @@
 // - relu - maxpool 2 - dense 120 - relu - dense 84 - relu - dense 10 - softmax cross entropy.
 // tfjs runs it twice: written with tf ops (conv2d, add, relu, ...) and as a tf.layers model (which
 // fuses bias and activation into its conv and dense kernels), as users would write it.
+// --simd-off adds a row: the tf-ops step with tsamp's WebAssembly SIMD kernels turned off
+// (setWasmSimdKernels(false): the kernels' composed and JS paths, as before those kernels).
 // wasm and PyTorch run in alternating rounds (PyTorch stays up in a child process), so load from
 // other processes falls on both alike; each row gives the median wall time of a step and the median
 // CPU time of this process (or PyTorch's) per step, which load inflates less. The cpu backend takes
@@ -24,6 +26,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tf = await import(path.join(ROOT, "dist/lib/tf.js"));
 const { backends } = await import(path.join(ROOT, "dist/lib/backends/index.js"));
+const { setWasmSimdKernels } = await import(path.join(ROOT, "dist/lib/backends/wasm-kernels/simd.js"));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -222,7 +225,9 @@ const rows = {
   ops: newRow(`${version} wasm, tf ops`),
   layers: newRow(`${version} wasm, tf.layers`),
   torch: newRow(torch.name ?? "PyTorch CPU, 1 thread"),
+  simdOff: newRow(`${version} wasm, tf ops, SIMD kernels off`),
 };
+const SIMD_OFF = flag("simd-off");
 const tensorsBefore = (() => {
   for (let i = 0; i < WARMUP; i++) ops.step();
   return tf.memory().numTensors;
@@ -234,6 +239,12 @@ for (let r = 0; r < ROUNDS; r++) {
   timeSteps(() => ops.step(), STEPS, rows.ops);
   await timeAsyncSteps(() => layers.step(), STEPS, rows.layers);
   if (torch.run) await torch.run(STEPS, rows.torch);
+  if (SIMD_OFF) {
+    setWasmSimdKernels(false);
+    if (r === 0) ops.step(); // warm-up of the other paths
+    timeSteps(() => ops.step(), STEPS, rows.simdOff);
+    setWasmSimdKernels(true);
+  }
 }
 process.stderr.write("\n");
 const leaked = tf.memory().numTensors - tensorsBefore;
@@ -264,7 +275,7 @@ console.log();
 const ref = rows.torch.wall.length ? { wall: median(rows.torch.wall), cpu: median(rows.torch.cpu) } : null;
 console.log("| framework | wall ms/step | CPU ms/step | images/s (wall) | vs PyTorch (wall) | vs PyTorch (CPU) | steps | final loss |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
-for (const r of [rows.ops, rows.layers, cpuRow, rows.torch]) {
+for (const r of [rows.ops, rows.layers, ...(SIMD_OFF ? [rows.simdOff] : []), cpuRow, rows.torch]) {
   if (r.error || r.wall.length === 0) {
     console.log(`| ${r.name} | ${r.error ?? "not run"} | | | | | | |`);
     continue;

@@ -4,18 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../../lib/tf.js";
 import { backends } from "../../lib/backends/index.js";
-
-/** mulberry32: a small seeded generator, so every failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./kernel-check.js";
 
 function normal(seed: number, shape: number[], scale = 1): Float32Array {
   const rand = rng(seed);

@@ -11,77 +11,7 @@ import {
   isTsampWasmKernel,
   registerWasmKernels,
 } from "../../lib/backends/wasm-kernels/index.js";
-
-// ---- seeded data --------------------------------------------------------------------------------
-
-/** mulberry32: a small seeded generator, so every failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Arr {
-  shape: number[];
-  data: Float32Array | Int32Array;
-  dtype: "float32" | "int32";
-}
-
-function normal(rand: () => number, shape: number[], shift = 0): Arr {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    // Box-Muller
-    const u = 1 - rand();
-    data[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand()) + shift;
-  }
-  return { shape, data, dtype: "float32" };
-}
-
-const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-
-// ---- running a kernel on a backend ----------------------------------------------------------------
-
-async function on<T>(backend: "wasm" | "cpu", f: () => T): Promise<T> {
-  await tf.setBackend(backend);
-  return f();
-}
-
-/** Runs one kernel on `backend` with fresh inputs and returns its output's shape and values. */
-async function kernel(backend: "wasm" | "cpu", name: string, inputs: Record<string, Arr>, attrs: object): Promise<Arr> {
-  return on(backend, () => {
-    const ins: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(inputs)) ins[k] = tf.tensor(v.data, v.shape, v.dtype);
-    const out = tf.engine().runKernel(name, ins, attrs as tf.NamedAttrMap) as tf.Tensor;
-    const r: Arr = { shape: out.shape, data: out.dataSync() as Float32Array, dtype: out.dtype as "float32" };
-    tf.dispose([out, ...Object.values(ins)]);
-    return r;
-  });
-}
-
-/** Outputs agree to float32 accuracy relative to the magnitude of the expected values. */
-function expectClose(actual: Arr, expected: Arr, what: string, rtol = 2e-5): void {
-  expect(actual.shape, what).toEqual(expected.shape);
-  let scale = 0;
-  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.data.length; i++) {
-    const d = Math.abs(actual.data[i]! - expected.data[i]!);
-    if (!(d <= worst)) {
-      worst = d;
-      at = i;
-    }
-  }
-  const ok = worst <= rtol * scale + 1e-6;
-  expect(ok, `${what}: |diff| ${worst} at ${at} (expected ${expected.data[at]}, got ${actual.data[at]}), scale ${scale}`).toBe(true);
-}
+import { expectClose, int, kernel, live, normal, pick, rng, type Arr } from "./kernel-check.js";
 
 /** [KH, KW, A, B] -> [(KH-1)d+1, (KW-1)d+1, A, B] with the taps d apart and zeros between. */
 function dilateFilter(f: Arr, d: number): Arr {
@@ -128,11 +58,6 @@ function explicitPad(rand: () => number, nchw = false): Pad {
 }
 
 const PADS = ["same", "valid", "explicit"] as const;
-
-/** Counts of live tensors (engine) and live buffers (wasm heap), which composed kernels must not grow. */
-function live(): [number, number] {
-  return [tf.memory().numTensors, (tf.findBackend("wasm") as unknown as { numDataIds(): number }).numDataIds()];
-}
 
 beforeAll(async () => {
   await backends.use("cpu");

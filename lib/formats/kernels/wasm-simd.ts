@@ -11,6 +11,7 @@ import { seedKeys } from "../random.js";
 import { Mode, modeOf, planFor, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
 import { QUANTIZE_WASM_BASE64 } from "./wasm-simd-binary.js";
+import { WA, backendMemory, compileBase64, instantiateOn, type EmscriptenMemoryHolder, type WasmMemory, type WasmModule } from "../../wasm-module.js";
 
 /** How the wasm kernel rounds: "auto" picks the first of "imported", "scratch", "js" that works. */
 export type WasmQuantizePath = "imported" | "scratch" | "js";
@@ -38,20 +39,6 @@ export function noteWasmQuantizePath(path: WasmQuantizePath): void {
 // ---------------------------------------------------------------------------------------------
 // Modules and instances.
 
-// The WebAssembly JS API, typed here: the project compiles without the DOM lib, which holds its types.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  grow(pages: number): number;
-}
-type WasmModule = object;
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
-  Memory: abstract new (...args: never[]) => WasmMemory;
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 type Variant = keyof typeof QUANTIZE_WASM_BASE64;
 type RunFn = (src: number, dst: number, n: number, ...params: number[]) => void;
 interface Exports {
@@ -65,25 +52,10 @@ interface Exports {
 
 const modules = new Map<Variant, WasmModule | null>();
 
-function decode(base64: string): Uint8Array {
-  const bin = atob(base64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-/**
- * The compiled module, or null where the engine rejects it (no SIMD, or no shared memory). Compiled
- * synchronously because kernels are synchronous; each variant is about 1.3 KB, well under the 4 KB
- * that browsers allow a synchronous compile on the main thread.
- */
+/** The compiled variant (about 1.3 KB), or null where the engine rejects it (no SIMD, or no shared memory). */
 function moduleOf(variant: Variant): WasmModule | null {
   let m = modules.get(variant);
-  if (m === undefined) {
-    const bytes = decode(QUANTIZE_WASM_BASE64[variant]);
-    m = WA.validate(bytes) ? new WA.Module(bytes) : null;
-    modules.set(variant, m);
-  }
+  if (m === undefined) modules.set(variant, (m = compileBase64(QUANTIZE_WASM_BASE64[variant])));
   return m;
 }
 
@@ -93,39 +65,19 @@ export function wasmSimdSupported(): boolean {
 }
 
 /** The part of tfjs-backend-wasm's Emscripten module this file uses. */
-export interface EmscriptenModuleLike {
+export interface EmscriptenModuleLike extends EmscriptenMemoryHolder {
   HEAPU8: Uint8Array;
-  /** The instance's exports (the memory is exported as "memory" in the single-threaded builds). */
-  asm?: Record<string, unknown>;
-  /** Set by the threaded build, whose memory is created in JS and imported. */
-  wasmMemory?: unknown;
 }
 
 /** Instances on a backend's memory, per Emscripten module (one per backend), or null: cannot. */
 const imported = new WeakMap<object, Exports | null>();
 
-function backendMemory(em: EmscriptenModuleLike): WasmMemory | null {
-  const candidates = [em.asm?.["memory"], em.wasmMemory, ...Object.values(em.asm ?? {})];
-  for (const c of candidates) if (c instanceof WA.Memory) return c;
-  return null;
-}
-
 function importedInstance(em: EmscriptenModuleLike): Exports | null {
   let ex = imported.get(em);
   if (ex === undefined) {
-    ex = null;
+    // null when the memory's limits do not match the import: the kernel copies through instead.
     const memory = backendMemory(em);
-    if (memory !== null) {
-      const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-      const mod = moduleOf(shared ? "importedShared" : "imported");
-      if (mod !== null) {
-        try {
-          ex = new WA.Instance(mod, { env: { memory } }).exports as Exports;
-        } catch {
-          ex = null; // the memory's limits do not match the import: copy through instead
-        }
-      }
-    }
+    ex = memory === null ? null : (instantiateOn(memory, (shared) => moduleOf(shared ? "importedShared" : "imported")) as Exports | null);
     imported.set(em, ex);
   }
   return ex;
@@ -138,7 +90,7 @@ let scratch: Exports | null | undefined;
 function scratchInstance(): Exports | null {
   if (scratch === undefined) {
     const mod = moduleOf("owned");
-    scratch = mod === null ? null : (new WA.Instance(mod, {}).exports as Exports);
+    scratch = mod === null || WA === undefined ? null : (new WA.Instance(mod, {}).exports as Exports);
     if (scratch !== null) {
       const memory = scratch.memory!;
       const pages = (SCRATCH_ELEMENTS * 4) / 65536 - memory.buffer.byteLength / 65536;
