@@ -11,6 +11,8 @@ export interface FigureRun {
   readonly name: string;
   readonly history: History;
   readonly seconds: number;
+  /** The scaler's kind: a run without loss scaling ("none") draws no scale line. */
+  readonly lossScale: string;
 }
 
 /**
@@ -24,7 +26,7 @@ function records(runs: readonly FigureRun[]): RunRecord[] {
     let next = 0; // the next epoch record to place, at its last step
     for (const step of run.history.steps) {
       for (; next < epochs.length && epochs[next]!.epoch < step.epoch; next++) r.addEpoch(epochs[next]!.epoch, {});
-      r.addStep(step as unknown as StepMetrics, null);
+      r.addStep((run.lossScale === "none" ? { ...step, scale: undefined } : step) as unknown as StepMetrics, null);
     }
     for (; next < epochs.length; next++) r.addEpoch(epochs[next]!.epoch, {});
     r.done = true;

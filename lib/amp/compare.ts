@@ -113,7 +113,8 @@ export class Comparison {
     const header = ["run", "policy", "loss scale", "steps", "skipped", "final scale", "loss", ...metricNames, ...valNames.map((n) => `val_${n}`), "s/step"];
     const rows = runs.map((r) => [
       r.name,
-      r.policy.toString() + (r.policy.overrides.length ? ` (+${r.policy.overrides.length} overrides)` : ""),
+      // A preset's name reads at a glance and keeps the table narrow; other policies spell it out.
+      (r.policy.preset ?? r.policy.toString()) + (r.policy.overrides.length ? ` (+${r.policy.overrides.length} overrides)` : ""),
       r.lossScale,
       String(r.history.steps.length),
       String(r.skipped),

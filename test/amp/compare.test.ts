@@ -50,8 +50,8 @@ describe("amp.compare", () => {
     expect(r.series("loss")["mixed"]!.length).toBe(6);
     const text = String(r);
     expect(text).toContain("amp.compare: 4 runs");
-    expect(text).toMatch(/mixed\s+params=float32,compute=float16,output=float32\s+dynamic\s+6\s+0\s+2\^10\s/);
-    expect(text).toMatch(/pure\s+params=bfloat16,compute=bfloat16,output=bfloat16\s+none\s+6\s+0\s+-\s/);
+    expect(text).toMatch(/mixed\s+mixed_float16\s+dynamic\s+6\s+0\s+2\^10\s/);
+    expect(text).toMatch(/pure\s+bfloat16\s+none\s+6\s+0\s+-\s/);
     const bundle = r[DISPLAY]();
     expect(bundle["text/html"]).toContain("<table");
     expect(bundle["text/html"]).toContain("val_accuracy");
@@ -63,6 +63,7 @@ describe("amp.compare", () => {
     for (const run of r.names) expect(names).toContain(`${run} · loss`);
     expect(names).toContain("mixed · accuracy");
     expect(names).toContain("mixed · loss scale");
+    expect(names).not.toContain("a · loss scale"); // no loss scaling: no scale line
     const lossOf = (run: string) => fig.data.find((t) => t.name === `${run} · loss`)!;
     expect(lossOf("a").y).toEqual(r.runs["a"]!.history.series("loss").map((v) => Number(v.toPrecision(5))));
     expect((lossOf("a").line as { color: string }).color).not.toBe((lossOf("mixed").line as { color: string }).color);
