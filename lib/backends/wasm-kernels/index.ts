@@ -2,8 +2,9 @@
 // correctly and at speed: the ones it lacks, ours in place of two of its own (MaxPoolGrad is wrong,
 // Conv2DBackpropInput slow), and wrappers around nine more (matrix products: slow when transposed,
 // a wrong bias when batched; resize gradients: halfPixelCenters ignored; Conv2D: output channels
-// padded to 8; a bias's Add and Sum: slow; Identity and same-dtype Cast: needless copies). The hot loops are WebAssembly SIMD
-// (simd/kernels.wat, on the backend's own memory); each file says how and why.
+// padded to 8; a bias's Add and Sum: slow; Identity and same-dtype Cast: needless copies). The hot
+// loops are WebAssembly SIMD (simd/kernels.wat, on the backend's own memory); each file says how
+// and why.
 import * as tf from "../../tf.js";
 import { conv2DBackpropFilterKernel } from "./conv2d-backprop-filter.js";
 import { conv2DBackpropInputKernel } from "./conv2d-backprop-input.js";
