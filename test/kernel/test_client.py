@@ -1016,6 +1016,27 @@ class DisplayTest(KernelTestCase):
         self.assertEqual(copies(fig, cell_id="c2"), 0)  # same code, another cell
         self.assertEqual(copies(fig + " // edited", cell_id="c1"), 1)
 
+    def test_no_tensor_leak_across_cells(self):
+        # DESIGN.md section 8: tf.memory().numTensors stays constant across training steps and cells,
+        # figures and displays included.
+        self.run_ok(
+            "const lm = models.mlp({ inputSize: 4, hidden: [8], classes: 2, seed: 1 });\n"
+            'const lt = amp.trainer({ model: lm, loss: "crossEntropy", optimizer: amp.optim.sgd({ lr: 0.1, momentum: 0.9 }), policy: "mixed_float16", lossScale: amp.lossScale.dynamic() });\n'
+            'const lx = tf.randomNormal([16, 4], 0, 1, "float32", 1);\n'
+            'const ly = tf.randomUniform([16], 0, 2, "int32", 2);'
+        )
+        step = (
+            "await lt.step(lx, ly);\n"
+            'display(viz.breakdown(lx, { formats: ["float16"] }));\n'
+            'display(formats.inspect(0.1, "e4m3"));\n'
+            "tf.memory().numTensors"
+        )
+        counts = []
+        for _ in range(4):
+            _, msgs = self.run_ok(step)
+            counts.append(int(result_text(msgs)))
+        self.assertEqual(len(set(counts[1:])), 1, f"tensors after each cell: {counts}")
+
     def test_html_and_clear(self):
         _, msgs = self.run_ok('display.html("<i>it</i>")')
         self.assertEqual([m["content"]["data"].get("text/html") for m in outputs(msgs, "display_data")], ["<i>it</i>"])
