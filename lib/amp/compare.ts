@@ -14,6 +14,7 @@ import { pow2Text } from "../viz/text.js";
 import * as tf from "../tf.js";
 import type { DelayedScaling } from "./delayed-scaling.js";
 import { comparisonFigure, type ComparisonFigureOptions } from "./compare-figure.js";
+import { CompareProgress } from "./compare-progress.js";
 import { Optimizer, sgd } from "./optim/index.js";
 import { Policy, policy as toPolicy, type PolicyLike } from "./policy.js";
 import { checkKeys } from "./suggest.js";
@@ -54,7 +55,7 @@ export interface CompareOptions {
   validation?: TensorData | readonly [tf.Tensor, tf.Tensor];
   /** Given every run's records, with `run` set to the config's name. */
   callbacks?: Callbacks;
-  /** 1 (default): a line per run; 0: silent. */
+  /** 1 (default): a line per run, and in Jupyter the running one's step, loss and rate; 0: silent. */
   verbose?: 0 | 1;
   /** Keep each run's trainer (and model) in the result; default false: models are disposed. */
   keep?: boolean;
@@ -220,6 +221,7 @@ export async function compare(configs: Readonly<Record<string, CompareConfig>>, 
   let first: ModelLike | null = null;
   let initial: tf.Tensor[] = [];
   const runs: Record<string, CompareRun> = {};
+  const progress = opts.verbose === 0 ? null : new CompareProgress();
   try {
     for (const [name, c] of normalized) {
       const model = opts.model();
@@ -240,11 +242,14 @@ export async function compare(configs: Readonly<Record<string, CompareConfig>>, 
         metrics: opts.metrics ?? ["accuracy"],
       });
       const user = opts.callbacks;
+      const t0 = performance.now();
       const callbacks: Callbacks = {
-        onStep: (r: StepRecord) => user?.onStep?.({ ...r, run: name }),
+        onStep: (r: StepRecord) => {
+          progress?.step(name, r.step, opts.steps ?? null, r.loss, t0);
+          user?.onStep?.({ ...r, run: name });
+        },
         onEpochEnd: (r: EpochRecord) => user?.onEpochEnd?.({ ...r, run: name }),
       };
-      const t0 = performance.now();
       await trainer.fit(opts.data, {
         ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
@@ -269,13 +274,13 @@ export async function compare(configs: Readonly<Record<string, CompareConfig>>, 
         trainer: opts.keep ? trainer : null,
       });
       runs[name] = run;
-      if (opts.verbose !== 0) {
+      if (progress !== null) {
         const f = run.final;
         const parts = [`${name}: ${run.history.steps.length} steps`, `loss ${num(f["loss"])}`];
         for (const [k, v] of Object.entries(f)) if (k !== "loss") parts.push(`${k} ${num(v)}`);
         for (const [k, v] of Object.entries(run.validation ?? {})) parts.push(`val_${k} ${num(v)}`);
         parts.push(`skipped ${run.skipped}`, `${seconds.toFixed(1)}s`);
-        console.log(parts.join(" - "));
+        progress.done(parts.join(" - "));
       }
       if (!opts.keep) {
         trainer.optimizer.dispose();

@@ -72,6 +72,40 @@ describe("amp.compare", () => {
     tf.dispose([x, y]);
   });
 
+  it("shows its progress in one output updated in place under a kernel", async () => {
+    const { x, y } = data();
+    const kernel = Symbol.for("tsamp.kernel");
+    const scope = globalThis as unknown as Record<symbol, unknown>;
+    const shown: string[] = [];
+    const text = (v: unknown) => String((v as { [DISPLAY](): Record<string, string> })[DISPLAY]()["text/plain"]);
+    let displays = 0;
+    scope[kernel] = {
+      display: (v: unknown, o?: { id?: unknown }) => {
+        displays += 1;
+        expect(o?.id).toBe(true);
+        shown.push(text(v));
+        return { id: "p", update: (u: unknown) => void shown.push(text(u)) };
+      },
+    };
+    const log = console.log;
+    const printed: unknown[] = [];
+    console.log = (...a: unknown[]) => void printed.push(a);
+    try {
+      await amp.compare({ a: "float32", b: "mixed_bfloat16" }, { data: { x, y }, steps: 3, batchSize: 32, model: () => models.mlp({ inputSize: 6, hidden: [4], classes: 3 }) });
+    } finally {
+      console.log = log;
+      delete scope[kernel];
+    }
+    expect(displays).toBe(1); // one output, then updates
+    expect(printed).toEqual([]); // nothing printed beside it
+    const last = shown[shown.length - 1]!.split("\n");
+    expect(last).toHaveLength(2);
+    expect(last[0]).toMatch(/^a: 3 steps - loss \S+ - accuracy \S+ - skipped 0 - [\d.]+s$/);
+    expect(last[1]).toMatch(/^b: 3 steps - /);
+    expect(shown.some((t) => /^a: step 1\/3 - loss \S+ - [\d.]+ steps\/s$/.test(t))).toBe(true);
+    tf.dispose([x, y]);
+  });
+
   it("keeps trainers on request", async () => {
     const { x, y } = data();
     const r = await amp.compare({ f32: "float32" }, { data: { x, y }, epochs: 1, batchSize: 32, model: () => models.mlp({ inputSize: 6, hidden: [4], classes: 3 }), keep: true, verbose: 0 });
