@@ -4,25 +4,15 @@
 // (TSAMP_REQUIRE_WEBGPU=1 makes that a failure).
 import { describe, expect, it } from "vitest";
 import * as tf from "../../lib/tf.js";
-import { backends } from "../../lib/backends/index.js";
+import { useWebgpu, REQUIRE_WEBGPU } from "../helpers/webgpu.js";
 import { amp, formats, models } from "../../lib/index.js";
 
-const REQUIRE = process.env["TSAMP_REQUIRE_WEBGPU"] === "1";
-
-let unavailable: string | null = null;
-try {
-  await backends.use("webgpu");
-} catch (err) {
-  unavailable = (err as Error).message;
-}
-if (unavailable !== null && !REQUIRE) {
-  console.warn(`\n*** SKIPPED test/amp/autocast-webgpu.test.ts: webgpu is not available here: ${unavailable}\n`);
-}
+const unavailable = await useWebgpu("test/amp/autocast-webgpu.test.ts");
 
 const f16 = formats.get("float16");
 const isF16 = (v: ArrayLike<number>) => Array.from(v).every((x) => f16.round(x) === x);
 
-describe.skipIf(unavailable !== null && !REQUIRE)("autocast on webgpu", () => {
+describe.skipIf(unavailable !== null && !REQUIRE_WEBGPU)("autocast on webgpu", () => {
   it("runs on webgpu", () => {
     if (unavailable !== null) throw new Error(`TSAMP_REQUIRE_WEBGPU=1 but webgpu could not start: ${unavailable}`);
     expect(tf.getBackend()).toBe("webgpu");

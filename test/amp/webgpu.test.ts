@@ -4,24 +4,14 @@
 // Where webgpu does not start the suite is skipped (TSAMP_REQUIRE_WEBGPU=1 makes that a failure).
 import { describe, expect, it } from "vitest";
 import * as tf from "../../lib/tf.js";
-import { backends } from "../../lib/backends/index.js";
+import { useWebgpu, REQUIRE_WEBGPU } from "../helpers/webgpu.js";
 import { amp } from "../../lib/index.js";
 
-const REQUIRE = process.env["TSAMP_REQUIRE_WEBGPU"] === "1";
-
-let unavailable: string | null = null;
-try {
-  await backends.use("webgpu");
-} catch (err) {
-  unavailable = (err as Error).message;
-}
-if (unavailable !== null && !REQUIRE) {
-  console.warn(`\n*** SKIPPED test/amp/webgpu.test.ts: webgpu is not available here: ${unavailable}\n`);
-}
+const unavailable = await useWebgpu("test/amp/webgpu.test.ts");
 
 const read = async (t: tf.Tensor) => Array.from(await t.data());
 
-describe.skipIf(unavailable !== null && !REQUIRE)("amp on webgpu", () => {
+describe.skipIf(unavailable !== null && !REQUIRE_WEBGPU)("amp on webgpu", () => {
   it("runs on webgpu", () => {
     if (unavailable !== null) throw new Error(`TSAMP_REQUIRE_WEBGPU=1 but webgpu could not start: ${unavailable}`);
     expect(tf.getBackend()).toBe("webgpu");

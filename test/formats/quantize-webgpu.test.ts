@@ -11,25 +11,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../../lib/tf.js";
 import { backends } from "../../lib/backends/index.js";
+import { useWebgpu, REQUIRE_WEBGPU } from "../helpers/webgpu.js";
 import { probeAdapter } from "../../lib/backends/webgpu.js";
 import { Format, formats, quantize, type QuantizeOptions } from "../../lib/formats/index.js";
 import { hasQuantizeKernel } from "../../lib/formats/kernels/register.js";
 import { COLUMNS, COLUMN_OPTIONS, loadVectors, mismatches, vectorFormats } from "./vectors.js";
 
-const REQUIRE = process.env["TSAMP_REQUIRE_WEBGPU"] === "1";
-
-let unavailable: string | null = null;
-try {
-  await backends.use("webgpu");
-} catch (err) {
-  unavailable = (err as Error).message;
-}
-if (unavailable !== null && !REQUIRE) {
-  console.warn(`\n*** SKIPPED test/formats/quantize-webgpu.test.ts: webgpu is not available here: ${unavailable}\n`);
-}
+const unavailable = await useWebgpu("test/formats/quantize-webgpu.test.ts");
 
 // Passes where webgpu starts, fails with the reason under TSAMP_REQUIRE_WEBGPU=1, else is skipped.
-it.skipIf(unavailable !== null && !REQUIRE)("webgpu starts here (TSAMP_REQUIRE_WEBGPU=1 makes this required)", () => {
+it.skipIf(unavailable !== null && !REQUIRE_WEBGPU)("webgpu starts here (TSAMP_REQUIRE_WEBGPU=1 makes this required)", () => {
   if (unavailable !== null) throw new Error(`TSAMP_REQUIRE_WEBGPU=1 but webgpu could not start: ${unavailable}`);
   expect(tf.getBackend()).toBe("webgpu");
 });
