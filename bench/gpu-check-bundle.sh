@@ -30,7 +30,7 @@ mkdir -p "$b/bin" "$b/bench" "$b/vectors" "$b/node_modules"
 
 node_bin="$(readlink -f "$(command -v node)")"
 cp "$node_bin" "$b/bin/node"
-cp bench/gpu-check.sh bench/gpu-check.mjs "$b/bench/"
+cp bench/gpu-check.sh bench/gpu-check.mjs bench/op-timing.mjs "$b/bench/"
 cp "$vectors"/*.json "$b/vectors/"
 # dist/lib's .js files are ES modules: the bundle's package.json says so.
 printf '{ "name": "tsamp-gpu-check", "private": true, "type": "module" }\n' >"$b/package.json"

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { timeOp } from "./op-timing.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, fallback) => {
@@ -161,19 +162,7 @@ async function checkStochastic(name) {
  * each op's best round counts, so load that comes and goes hits them alike.
  */
 async function rates(n, ops) {
-  const run = async (op, iters) => {
-    const t0 = performance.now();
-    let last = null;
-    for (let i = 0; i < iters; i++) {
-      const y = op();
-      if (last) last.dispose();
-      last = y;
-    }
-    const one = tf.slice(last, [0], [1]);
-    await one.data();
-    tf.dispose([one, last]);
-    return performance.now() - t0;
-  };
+  const run = async (op, iters) => (await timeOp(tf, op, iters)).wall;
   const iters = [];
   for (const op of ops) {
     await run(op, 2); // compile and warm

@@ -20,6 +20,7 @@
 import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { timeOp } from "./op-timing.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tf = await import(path.join(ROOT, "dist/lib/tf.js"));
@@ -58,28 +59,7 @@ const CASES = [
 const load = () => loadavg().map((l) => l.toFixed(2)).join(", ");
 const rate = (r) => (r >= 1e9 ? `${(r / 1e9).toFixed(2)} G` : `${(r / 1e6).toFixed(1)} M`);
 
-/**
- * Wall and CPU milliseconds of `iters` calls of op, synchronised by reading one element of the last
- * result. The CPU time is this process's (user + system): for cpu and wasm, which run on this
- * thread, it leaves out the time other processes hold the core, so it is the steadier figure on a
- * loaded machine; for webgpu it would count Dawn's and the driver's threads, so wall time is used.
- */
-async function run(op, iters) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  let last = null;
-  for (let i = 0; i < iters; i++) {
-    const y = op();
-    if (last) last.dispose();
-    last = y;
-  }
-  const one = tf.slice(last, [0], [1]);
-  await one.data();
-  tf.dispose([one, last]);
-  const wall = performance.now() - t0;
-  const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1000 };
-}
+const run = (op, iters) => timeOp(tf, op, iters);
 
 /** Elements per second of each op by wall and by CPU time (each the best of ROUNDS interleaved rounds). */
 async function rates(n, ops) {
