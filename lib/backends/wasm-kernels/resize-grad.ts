@@ -23,7 +23,7 @@ function adjoint(
   backend: unknown,
   images: tf.TensorInfo,
   dy: tf.TensorInfo,
-  source: (r: number, c: number, add: (row: number, col: number, weight: number) => void) => void,
+  source: Source,
 ): tf.TensorInfo {
   const wasm = asWasm(backend);
   const [batch, inH, inW, depth] = images.shape as [number, number, number, number];
@@ -52,7 +52,20 @@ function adjoint(
   return out;
 }
 
-const bilinearGrad =
+type Source = (r: number, c: number, add: (row: number, col: number, weight: number) => void) => void;
+
+/** The geometry both forwards share: input size and the input pixels per output pixel. */
+interface Geometry {
+  inH: number;
+  inW: number;
+  rh: number;
+  rw: number;
+  alignCorners: boolean;
+}
+
+/** A kernel that runs the adjoint of `sourceFor`'s forward where halfPixelCenters is set, else the package's. */
+const halfPixelOnly =
+  (sourceFor: (g: Geometry) => Source) =>
   (original: tf.KernelConfig): tf.KernelFunc =>
   (args) => {
     const { images, dy } = args.inputs as { images: tf.TensorInfo; dy: tf.TensorInfo };
@@ -60,38 +73,30 @@ const bilinearGrad =
     if (!halfPixelCenters) return original.kernelFunc(args);
     const [, inH, inW] = images.shape as [number, number, number, number];
     const [, outH, outW] = dy.shape as [number, number, number, number];
-    const rh = ratio(inH, outH, alignCorners);
-    const rw = ratio(inW, outW, alignCorners);
-    return adjoint(args.backend, images, dy, (r, c, add) => {
-      // As the forward: out = top + (bottom - top) * rowFrac, top = tl + (tr - tl) * colFrac, ...
-      const fr = rh * (r + 0.5) - 0.5;
-      const r0 = Math.max(0, Math.floor(fr));
-      const r1 = Math.min(inH - 1, Math.ceil(fr));
-      const dr = fr - r0;
-      const fc = rw * (c + 0.5) - 0.5;
-      const c0 = Math.max(0, Math.floor(fc));
-      const c1 = Math.min(inW - 1, Math.ceil(fc));
-      const dc = fc - c0;
-      add(r0, c0, (1 - dr) * (1 - dc));
-      add(r0, c1, (1 - dr) * dc);
-      add(r1, c0, dr * (1 - dc));
-      add(r1, c1, dr * dc);
-    });
+    const geometry = { inH, inW, rh: ratio(inH, outH, alignCorners), rw: ratio(inW, outW, alignCorners), alignCorners };
+    return adjoint(args.backend, images, dy, sourceFor(geometry));
   };
 
-const nearestGrad =
-  (original: tf.KernelConfig): tf.KernelFunc =>
-  (args) => {
-    const { images, dy } = args.inputs as { images: tf.TensorInfo; dy: tf.TensorInfo };
-    const { alignCorners, halfPixelCenters } = args.attrs as unknown as ResizeAttrs;
-    if (!halfPixelCenters) return original.kernelFunc(args);
-    const [, inH, inW] = images.shape as [number, number, number, number];
-    const [, outH, outW] = dy.shape as [number, number, number, number];
-    const rh = ratio(inH, outH, alignCorners);
-    const rw = ratio(inW, outW, alignCorners);
-    const nearest = (f: number, size: number) => Math.max(0, Math.min(size - 1, alignCorners ? Math.round(f) : Math.floor(f)));
-    return adjoint(args.backend, images, dy, (r, c, add) => add(nearest(rh * (r + 0.5), inH), nearest(rw * (c + 0.5), inW), 1));
-  };
+const bilinearGrad = halfPixelOnly(({ inH, inW, rh, rw }) => (r, c, add) => {
+  // As the forward: out = top + (bottom - top) * rowFrac, top = tl + (tr - tl) * colFrac, ...
+  const fr = rh * (r + 0.5) - 0.5;
+  const r0 = Math.max(0, Math.floor(fr));
+  const r1 = Math.min(inH - 1, Math.ceil(fr));
+  const dr = fr - r0;
+  const fc = rw * (c + 0.5) - 0.5;
+  const c0 = Math.max(0, Math.floor(fc));
+  const c1 = Math.min(inW - 1, Math.ceil(fc));
+  const dc = fc - c0;
+  add(r0, c0, (1 - dr) * (1 - dc));
+  add(r0, c1, (1 - dr) * dc);
+  add(r1, c0, dr * (1 - dc));
+  add(r1, c1, dr * dc);
+});
+
+const nearestGrad = halfPixelOnly(({ inH, inW, rh, rw, alignCorners }) => {
+  const nearest = (f: number, size: number) => Math.max(0, Math.min(size - 1, alignCorners ? Math.round(f) : Math.floor(f)));
+  return (r, c, add) => add(nearest(rh * (r + 0.5), inH), nearest(rw * (c + 0.5), inW), 1);
+});
 
 /** A config for the package's ResizeBilinearGrad or ResizeNearestNeighborGrad that honours halfPixelCenters. */
 export function halfPixelResizeGrad(original: tf.KernelConfig): tf.KernelConfig {
