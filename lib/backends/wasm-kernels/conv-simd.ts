@@ -5,6 +5,7 @@
 // transposes, im2col buffers or zero-stuffing. Other convolutions return null and take the
 // composed paths (XNNPACK convolutions over transposed tensors), which are right for every case.
 import * as tf from "../../tf.js";
+import { convInfo } from "./geometry.js";
 import { free, scratch, simdOf, type Simd } from "./simd.js";
 
 type Info = tf.backend_util.Conv2DInfo;
@@ -122,19 +123,8 @@ export function conv2DSimd(backend: unknown, x: tf.TensorInfo, filter: tf.Tensor
 export function wrappedConv2D(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = (args) => {
     const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
     if (x.shape.length === 4 && filter.shape.length === 4 && simdOf(args.backend) !== null) {
-      const channelsLast = tf.backend_util.convertConv2DDataFormat(dataFormat ?? "NHWC") === "channelsLast";
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        strides,
-        dilations ?? 1,
-        pad,
-        dimRoundingMode,
-        false,
-        channelsLast ? "channelsLast" : "channelsFirst",
-      );
+      const { info } = convInfo(x.shape, filter.shape, args.attrs as unknown as tf.Conv2DAttrs);
       const y = conv2DSimd(args.backend, x, filter, info);
       if (y !== null) return y;
     }

@@ -12,47 +12,28 @@
 import * as tf from "../../tf.js";
 import { composed } from "./compose.js";
 import { conv2DBackpropFilterSimd } from "./conv-simd.js";
-import { explicitPad, fitAxis, isCropped, isEmpty } from "./geometry.js";
+import { convInfo, cropHW, type ConvGeometryAttrs, explicitPad, filterGradFits, isEmpty } from "./geometry.js";
 
-type Attrs = tf.Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
+type Attrs = tf.Conv2DBackpropFilterAttrs & ConvGeometryAttrs;
 
 const conv2DBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Attrs;
-  const channelsLast = tf.backend_util.convertConv2DDataFormat(dataFormat ?? "NHWC") === "channelsLast";
-  // The kernel has no dilations attribute (conv2d's gradient refuses dilations > 1); we honour one
-  // if given, since the composition below is the same for any dilation.
-  const dilations = (attrs as unknown as Attrs).dilations ?? 1;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    false,
-    channelsLast ? "channelsLast" : "channelsFirst",
-  );
+  const { filterShape } = attrs as unknown as Attrs;
+  // The kernel has no dilations attribute; convInfo honours one if given, since the composition
+  // below is the same for any dilation.
+  const { info, channelsLast } = convInfo(x.shape, filterShape, attrs as unknown as Attrs);
   // NHWC with a width dilation of 1 (LeNet's and most convnets'): the SIMD kernel, 1.5x to 4x faster.
   const fast = conv2DBackpropFilterSimd(backend, x, dy, info);
   if (fast !== null) return fast;
   const [KH, KW, Ci, Co] = filterShape;
-  const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
-  const fitH = fitAxis(H, info.padInfo.top, (KH - 1) * info.dilationHeight + (OH - 1) * info.strideHeight + 1);
-  const fitW = fitAxis(W, info.padInfo.left, (KW - 1) * info.dilationWidth + (OW - 1) * info.strideWidth + 1);
+  const N = info.batchSize;
+  const { fitH, fitW } = filterGradFits(info, KH, KW);
 
   return composed(backend, (k) => {
     if (isEmpty(fitH) || isEmpty(fitW) || N === 0) return k.zeros([KH, KW, Ci, Co]);
     // [Ci, H, W, N] and [OH, OW, N, Co], from either layout in one transpose each.
-    let xT = k.transpose(x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]);
+    const xT = cropHW(k, k.transpose(x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]), fitH, fitW);
     const dyT = k.transpose(dy, channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1]);
-    if (isCropped(fitH, H) || isCropped(fitW, W)) {
-      xT = k.run(
-        "Slice",
-        { x: xT },
-        { begin: [0, fitH.cropStart, fitW.cropStart, 0], size: [Ci, fitH.cropEnd - fitH.cropStart, fitW.cropEnd - fitW.cropStart, N] },
-      );
-    }
     const dW = k.run(
       "Conv2D",
       { x: xT, filter: dyT },

@@ -12,27 +12,16 @@
 import * as tf from "../../tf.js";
 import { composed } from "./compose.js";
 import { conv2DBackpropInputSimd } from "./conv-simd.js";
-import { explicitPad, fitAxis, isCropped, isEmpty } from "./geometry.js";
+import { convInfo, cropHW, explicitPad, fitAxis, isEmpty, type ConvGeometryAttrs } from "./geometry.js";
 import { spread } from "./spread.js";
 
-type Attrs = tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
+type Attrs = tf.Conv2DBackpropInputAttrs & ConvGeometryAttrs;
 
 const conv2DBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Attrs;
-  const channelsLast = tf.backend_util.convertConv2DDataFormat(dataFormat ?? "NHWC") === "channelsLast";
-  // No dilations attribute (conv2d's gradient refuses dilations > 1); honoured if given.
-  const dilations = (attrs as unknown as Attrs).dilations ?? 1;
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    false,
-    channelsLast ? "channelsLast" : "channelsFirst",
-  );
+  const { inputShape } = attrs as unknown as Attrs;
+  // No dilations attribute (conv2d's gradient refuses dilations > 1); convInfo honours one if given.
+  const { info, channelsLast } = convInfo(inputShape, filter.shape, attrs as unknown as Attrs);
   // NHWC with a width dilation of 1: the SIMD kernel, which also skips the zeros of the spread
   // and padded dy below (2x to 3x faster).
   const fast = conv2DBackpropInputSimd(backend, dy, filter, info);
@@ -43,18 +32,11 @@ const conv2DBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return composed(backend, (k) => {
     const dyNhwc = channelsLast ? dy : k.transpose(dy, [0, 2, 3, 1]);
     const U = spread(k, dyNhwc, info.strideHeight, info.strideWidth);
-    const [, UH, UW, Co] = U.shape as [number, number, number, number];
+    const [, UH, UW] = U.shape as [number, number, number, number];
     const fitH = fitAxis(UH, (KH - 1) * dh - info.padInfo.top, H + (KH - 1) * dh);
     const fitW = fitAxis(UW, (KW - 1) * dw - info.padInfo.left, W + (KW - 1) * dw);
     if (isEmpty(fitH) || isEmpty(fitW) || N === 0) return k.zeros(inputShape);
-    let src = U;
-    if (isCropped(fitH, UH) || isCropped(fitW, UW)) {
-      src = k.run(
-        "Slice",
-        { x: U },
-        { begin: [0, fitH.cropStart, fitW.cropStart, 0], size: [N, fitH.cropEnd - fitH.cropStart, fitW.cropEnd - fitW.cropStart, Co] },
-      );
-    }
+    const src = cropHW(k, U, fitH, fitW);
     const flipped = k.transpose(k.run("Reverse", { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]); // [KH, KW, Co, Ci]
     const dx = k.run(
       "Conv2D",

@@ -8,25 +8,16 @@
 // and a sum over n. Unlike tfjs-backend-cpu's kernel (which ignores them), dilations are honoured.
 import * as tf from "../../tf.js";
 import { composed } from "./compose.js";
-import { explicitPad, fitAxis, isCropped, isEmpty } from "./geometry.js";
+import { convInfo, explicitPad, filterGradFits, isCropped, isEmpty } from "./geometry.js";
 
 const depthwiseBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations ?? 1,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const attributes = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const { filterShape } = attributes;
+  const { info } = convInfo(x.shape, filterShape, attributes, true);
   const [KH, KW, C, M] = filterShape;
   const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
-  const fitH = fitAxis(H, info.padInfo.top, (KH - 1) * info.dilationHeight + (OH - 1) * info.strideHeight + 1);
-  const fitW = fitAxis(W, info.padInfo.left, (KW - 1) * info.dilationWidth + (OW - 1) * info.strideWidth + 1);
+  const { fitH, fitW } = filterGradFits(info, KH, KW);
 
   return composed(backend, (k) => {
     if (isEmpty(fitH) || isEmpty(fitW) || N === 0) return k.zeros([KH, KW, C, M]);

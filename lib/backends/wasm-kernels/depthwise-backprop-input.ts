@@ -10,22 +10,14 @@
 // Unlike tfjs-backend-cpu's kernel (which ignores them), dilations are honoured.
 import * as tf from "../../tf.js";
 import { composed } from "./compose.js";
-import { explicitPad, fitAxis, isCropped, isEmpty } from "./geometry.js";
+import { convInfo, cropHW, explicitPad, fitAxis, isEmpty } from "./geometry.js";
 import { spread } from "./spread.js";
 
 const depthwiseBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations ?? 1,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const attributes = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const { inputShape } = attributes;
+  const { info } = convInfo(inputShape, filter.shape, attributes, true);
   const [KH, KW, C, M] = filter.shape as [number, number, number, number];
   const { batchSize: N, inHeight: H, inWidth: W, dilationHeight: dh, dilationWidth: dw } = info;
 
@@ -35,14 +27,7 @@ const depthwiseBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const fitH = fitAxis(UH, (KH - 1) * dh - info.padInfo.top, H + (KH - 1) * dh);
     const fitW = fitAxis(UW, (KW - 1) * dw - info.padInfo.left, W + (KW - 1) * dw);
     if (isEmpty(fitH) || isEmpty(fitW) || N === 0) return k.zeros([N, H, W, C]);
-    let src = U;
-    if (isCropped(fitH, UH) || isCropped(fitW, UW)) {
-      src = k.run(
-        "Slice",
-        { x: U },
-        { begin: [0, fitH.cropStart, fitW.cropStart, 0], size: [N, fitH.cropEnd - fitH.cropStart, fitW.cropEnd - fitW.cropStart, C * M] },
-      );
-    }
+    const src = cropHW(k, U, fitH, fitW);
     const flipped = k.reshape(k.run("Reverse", { x: filter }, { dims: [0, 1] }), [KH, KW, C * M, 1]);
     const dxm = k.run(
       "DepthwiseConv2dNative",
