@@ -34,28 +34,27 @@ def percentile(values, q):
     return ordered[index]
 
 
-def start(kernel_name):
+def launch(kernel_name):
+    """A started kernel with its client's channels open, and when start_kernel was called."""
     km = KernelManager(kernel_name=kernel_name)
     t0 = time.perf_counter()
     km.start_kernel()
     kc = km.client()
     kc.start_channels()
+    return km, kc, t0
+
+
+def start(kernel_name):
+    km, kc, t0 = launch(kernel_name)
     kc.wait_for_ready(timeout=60)
-    startup = (time.perf_counter() - t0) * 1000
-    return km, kc, startup
+    return km, kc, (time.perf_counter() - t0) * 1000
 
 
 def first_reply(kernel_name):
-    km = KernelManager(kernel_name=kernel_name)
-    t0 = time.perf_counter()
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
+    km, kc, t0 = launch(kernel_name)
     msg_id = kc.kernel_info()  # queued by zeromq until the kernel binds its shell socket
-    while True:
-        msg = kc.get_shell_msg(timeout=60)
-        if msg["parent_header"].get("msg_id") == msg_id:
-            break
+    while kc.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != msg_id:
+        pass
     elapsed = (time.perf_counter() - t0) * 1000
     kc.stop_channels()
     km.shutdown_kernel(now=True)
