@@ -21,11 +21,12 @@ export function seedKeys(seed: number): [number, number] {
 }
 
 /**
- * The 32-bit draw for element `i`. Two rounds, each keyed: the first spreads the counter, the second
- * decorrelates seeds (with one keyed round, seeds would give shifted copies of one sequence).
+ * The 32-bit draw for element `i`: one keyed round of the mixer over the counter. The counter is
+ * offset by k0 and then scrambled by k1 before mixing, so two seeds give two different bijections
+ * of the element index, not shifted copies of one sequence (which i + k0 alone would give).
  */
 export function draw32(k0: number, k1: number, i: number): number {
-  return mix32(mix32((i + k0) >>> 0) ^ k1);
+  return mix32(((i + k0) ^ k1) >>> 0);
 }
 
 /** 2^-32: draw32 / 2^32 is a uniform double in [0, 1) with 32 random bits. */

@@ -102,6 +102,40 @@ describe.each(["cpu", "wasm"])("stochastic rounding on %s", (backend) => {
   });
 });
 
+describe("the counter-based draws", () => {
+  const M = 1 << 16;
+  const drawsOf = (seed: number) => {
+    const [k0, k1] = seedKeys(seed);
+    return Uint32Array.from({ length: M }, (_, i) => draw32(k0, k1, i));
+  };
+
+  it("neighbouring seeds give unrelated sequences", () => {
+    // Overlapping stretches of one sequence would share many values; two independent sequences of
+    // 2^16 draws from 2^32 values share about 2^16 * 2^16 / 2^32 = 1.
+    for (const [s, t] of [[1, 2], [7, 8], [0, 2 ** 32], [123, 123 + 2 ** 40]]) {
+      const a = new Set(drawsOf(s!));
+      const shared = drawsOf(t!).filter((d) => a.has(d)).length;
+      expect(shared, `seeds ${s} and ${t}`).toBeLessThan(8);
+    }
+  });
+
+  it("each bit is a fair coin and neighbouring draws are uncorrelated", () => {
+    // Stochastic rounding uses a draw's top bits in the normal range and its top 31 below it.
+    // Per bit, the count of ones over 2^16 draws has sd 128; we accept 6 sd. The correlation of
+    // neighbouring draws (as uniforms in [0, 1)) has sd 1/256 around 0; we accept 6 sd.
+    const d = drawsOf(99);
+    for (let bit = 0; bit < 32; bit++) {
+      let ones = 0;
+      for (const x of d) ones += (x >>> bit) & 1;
+      expect(Math.abs(ones - M / 2), `bit ${bit}`).toBeLessThan(6 * 128);
+    }
+    const u = Array.from(d, (x) => x * INV_2_32 - 0.5);
+    let c = 0;
+    for (let i = 1; i < M; i++) c += u[i]! * u[i - 1]!;
+    expect(Math.abs(c / (M - 1) / (1 / 12))).toBeLessThan(6 / 256);
+  });
+});
+
 describe("stochastic rounding across implementations", () => {
   it("cpu kernel, wasm kernel and the composite agree for a seed", async () => {
     // Values from the normal range down into the subnormals (not below the smallest subnormal,

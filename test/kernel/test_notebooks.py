@@ -19,7 +19,7 @@ EXPECTED = {
             "stored 0.333251953125",
             "nearest-even [ 0, 4 ]",
             "toward-zero  [ 0, 2 ]",
-            "share rounded up: 0.125",
+            "share rounded up: 0.126",
             "2.980e-8    -> zero",
             "70000  in float16          -> Infinity  saturated -> 65504",
             "500    in float8_e4m3fn    -> NaN       saturated -> 448",

@@ -164,7 +164,7 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
       const g1 = Math.min(g, 127);
       return {
         run: "stochastic",
-        params: [(2 ** (31 - s0)) | 0, mask0, 1 << s0, c, p.minSubnormalBits, pow2Bits(g1), pow2Bits(g - g1), minNormal, p.maxBits, p.overflowBits, zadd, zt, 0, 0],
+        params: [32 - s0, mask0, c, p.minSubnormalBits, pow2Bits(g1), pow2Bits(g - g1), minNormal, p.maxBits, p.overflowBits, zadd, zt, 0, 0],
       };
     }
   }

@@ -93,7 +93,7 @@ fn tsampRound(x : T, draw : T) -> T {
   return body.replaceAll("T(", `${T}(`).replaceAll(": T", `: ${T}`).replaceAll("-> T", `-> ${T}`);
 }
 
-/** lowbias32 twice, keyed: draw32(k0, k1, i) of random.ts. u32 multiplication wraps like Math.imul. */
+/** lowbias32 over the keyed counter: draw32(k0, k1, i) of random.ts. u32 multiplication wraps like Math.imul. */
 function drawFunction(vec4: boolean): string {
   const T = vec4 ? "vec4<u32>" : "u32";
   return `
@@ -107,7 +107,7 @@ fn tsampMix(v : ${T}) -> ${T} {
   return x;
 }
 fn tsampDraw(i : ${T}) -> ${T} {
-  return tsampMix(tsampMix(i + ${T}(uniforms.k0)) ^ ${T}(uniforms.k1));
+  return tsampMix((i + ${T}(uniforms.k0)) ^ ${T}(uniforms.k1));
 }`;
 }
 

@@ -288,34 +288,34 @@
           (br $window)))))
 
   ;; --------------------------------------------------------------------------------------------
-  ;; Stochastic. The draw for element i is mix32(mix32(i + k0) ^ k1) (draw32). roundBits rounds up
-  ;; when u * 2^s < rem with u = draw / 2^32, i.e. when draw < rem * 2^(32 - s): a comparison of a
-  ;; u32 with a real, which holds exactly when d = draw >>> 1 < ceil(rem * 2^(31 - s)) (for an
-  ;; integer m, draw < m iff draw >>> 1 < ceil(m / 2)). Both sides then fit in 31 bits, and a
-  ;; signed compare does.
-  ;; - At or above the smallest normal rem * 2^(31 - s0) is (a & mask0) << (31 - s0), an integer,
-  ;;   computed as (a * 2^(31 - s0)) & 0x7fffffff: one multiply, where a shift by a variable amount
-  ;;   costs V8 three more instructions per vector.
-  ;; - Below it, with t the truncated grid value (as toward-zero), rem / 2^s = (|x| - t) / 2^qmin,
-  ;;   and (|x| - t) * 2^(31 - qmin) is exact in float32 (a power-of-two scaling, in two factors
+  ;; Stochastic. The draw for element i is mix32((i + k0) ^ k1) (draw32). roundBits rounds up
+  ;; when u * 2^s < rem with u = draw / 2^32, i.e. when draw < rem * 2^(32 - s).
+  ;; - At or above the smallest normal, s = s0 and rem = a & mask0, so that is D < rem with
+  ;;   D = draw >>> (32 - s0), the draw's top s0 bits; equivalently (mask0 - D) + rem >= 2^s0. So
+  ;;   adding (~draw) >>> (32 - s0) to a carries into the kept bits exactly when rounding goes up,
+  ;;   and a & ~mask0 of the sum is the result (the add-and-truncate of stochastic rounding
+  ;;   hardware, three vector operations). At s0 = 0 (float32's own grid) the shift is 32, which
+  ;;   wasm takes mod 32; the mask makes the addend 0 there, as rem is.
+  ;; - Below it: d = draw >>> 1 < ceil(rem * 2^(31 - s)), the same condition (for an integer m,
+  ;;   draw < m iff draw >>> 1 < ceil(m / 2)) with both sides in 31 bits for a signed compare.
+  ;;   With t the truncated grid value (as toward-zero), rem / 2^s = (|x| - t) / 2^qmin, and
+  ;;   (|x| - t) * 2^(31 - qmin) is exact in float32 (a power-of-two scaling, in two factors
   ;;   f1 * f2 since 2^(31 - qmin) can pass float32's range); ceil, then to i32, exact.
   ;;   Only vectors with such a lane take this branch (most data is above the smallest normal).
-  ;;   pow     2^(31 - s0) as i32 (at s0 = 0, 0x80000000: the product's kept bits are 0, as is rem)
-  ;;   unit0   2^s0
+  ;;   shift   32 - s0
   ;;   k0, k1  seedKeys(seed); k0 already advanced to the first element's index
   (func (export "stochastic")
     (param $src i32) (param $dst i32) (param $n i32)
-    (param $pow i32) (param $mask0 i32) (param $unit0 i32) (param $c i32) (param $spacing i32)
+    (param $shift i32) (param $mask0 i32) (param $c i32) (param $spacing i32)
     (param $f1 i32) (param $f2 i32) (param $minNormal i32) (param $maxBits i32) (param $ovf i32)
     (param $zadd i32) (param $zt i32) (param $k0 i32) (param $k1 i32)
     (local $p i32) (local $end i32) (local $total i32)
-    (local $vMask0 v128) (local $vUnit0 v128) (local $vC v128) (local $vSpacing v128) (local $vF1 v128)
+    (local $vMask0 v128) (local $vC v128) (local $vSpacing v128) (local $vF1 v128)
     (local $vF2 v128) (local $vMinNormal v128) (local $vMax v128) (local $vOvf v128) (local $vZadd v128)
-    (local $vZt v128) (local $vPow v128) (local $vK1 v128)
+    (local $vZt v128) (local $vK1 v128)
     (local $x v128) (local $a v128) (local $b v128) (local $r v128) (local $d v128) (local $sub v128)
     (local $i v128)
     (local.set $vMask0 (i32x4.splat (local.get $mask0)))
-    (local.set $vUnit0 (i32x4.splat (local.get $unit0)))
     (local.set $vC (i32x4.splat (local.get $c)))
     (local.set $vSpacing (i32x4.splat (local.get $spacing)))
     (local.set $vF1 (i32x4.splat (local.get $f1)))
@@ -325,7 +325,6 @@
     (local.set $vOvf (i32x4.splat (local.get $ovf)))
     (local.set $vZadd (i32x4.splat (local.get $zadd)))
     (local.set $vZt (i32x4.splat (local.get $zt)))
-    (local.set $vPow (i32x4.splat (local.get $pow)))
     (local.set $vK1 (i32x4.splat (local.get $k1)))
     ;; The counters i + k0 of the current vector's lanes.
     (local.set $i (i32x4.add (i32x4.splat (local.get $k0)) (v128.const i32x4 0 1 2 3)))
@@ -333,32 +332,23 @@
     (local.set $end (i32.and (local.get $total) (i32.const -16)))
     (loop $window
       (loop $vector
-        ;; d = draw32(k0, k1, i) >>> 1 for the four indices i = p / 4 ...
-        (local.set $d (v128.xor (local.get $i) (i32x4.shr_u (local.get $i) (i32.const 16))))
-        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x21f0aaad 0x21f0aaad 0x21f0aaad 0x21f0aaad)))
-        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
-        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x735a2d97 0x735a2d97 0x735a2d97 0x735a2d97)))
-        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
-        (local.set $d (v128.xor (local.get $d) (local.get $vK1)))
+        ;; d = draw32(k0, k1, i) for the four indices i = p / 4 ...
+        (local.set $d (v128.xor (local.get $i) (local.get $vK1)))
         (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 16))))
         (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x21f0aaad 0x21f0aaad 0x21f0aaad 0x21f0aaad)))
         (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
         (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x735a2d97 0x735a2d97 0x735a2d97 0x735a2d97)))
-        (local.set $d (i32x4.shr_u (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))) (i32.const 1)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
         (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
         (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
-        ;; At or above the smallest normal: (a & ~mask0) + 2^s0 when d < (a & mask0) << (31 - s0).
+        ;; At or above the smallest normal: (a + ((~draw >>> (32 - s0)) & mask0)) & ~mask0.
         (local.set $b
-          (i32x4.add
-            (v128.andnot (local.get $a) (local.get $vMask0))
-            (v128.and
-              (i32x4.gt_s
-                (v128.and
-                  (i32x4.mul (local.get $a) (local.get $vPow))
-                  (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-                (local.get $d))
-              (local.get $vUnit0))))
-        ;; Below it: t, then t + 2^qmin when d < ceil((|x| - t) * 2^(31 - qmin)).
+          (v128.andnot
+            (i32x4.add
+              (local.get $a)
+              (v128.and (i32x4.shr_u (v128.not (local.get $d)) (local.get $shift)) (local.get $vMask0)))
+            (local.get $vMask0)))
+        ;; Below it: t, then t + 2^qmin when draw >>> 1 < ceil((|x| - t) * 2^(31 - qmin)).
         (local.set $sub (i32x4.lt_s (local.get $a) (local.get $vMinNormal)))
         (if (v128.any_true (local.get $sub))
           (then
@@ -375,7 +365,7 @@
                         (f32x4.mul
                           (f32x4.mul (f32x4.sub (local.get $a) (local.get $r)) (local.get $vF1))
                           (local.get $vF2))))
-                    (local.get $d))
+                    (i32x4.shr_u (local.get $d) (i32.const 1)))
                   (local.get $vSpacing))))
             (local.set $b (v128.bitselect (local.get $r) (local.get $b) (local.get $sub)))))
         ;; Past max (finite or inf): ovf. NaN lanes may have wrapped negative; the max puts NaN in.
