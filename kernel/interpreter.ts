@@ -1,12 +1,9 @@
 // The interpreter: the kernel's main thread. It starts the server thread, loads TypeScript and the
 // library in the background, and dispatches requests to handlers. User code runs here.
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { ConnectionInfo } from "./protocol/connection.js";
 import type { Header, JsonObject } from "./protocol/messages.js";
 import type { IncomingRequest, ToInterpreter } from "./transport/bridge.js";
-import { ServerChannel } from "./transport/channel.js";
-import { kernelInfo } from "./kernel-info.js";
+import type { ServerChannel } from "./transport/channel.js";
 import { OutputRouter } from "./display/output-router.js";
 import { createDisplay } from "./display/display-api.js";
 import { CommRegistry } from "./comm/registry.js";
@@ -37,9 +34,9 @@ type HeavyModules = Awaited<ReturnType<typeof loadHeavyModules>>;
 
 const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-export function startKernel(connection: ConnectionInfo): void {
-  const session = randomUUID();
-  const channel = new ServerChannel({ connection, session, kernelInfo: kernelInfo(), handleSigint: true }, onMessage);
+/** Runs the kernel on a started server thread (see main.ts). */
+export function startKernel(channel: ServerChannel): void {
+  channel.listen(onMessage);
   const publish = (msg_type: string, content: JsonObject, parent: Header | null, metadata?: JsonObject, buffers?: Uint8Array[]) =>
     channel.send({ kind: "publish", msg_type, content, parent, metadata, buffers });
 

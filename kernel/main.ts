@@ -30,8 +30,17 @@ async function main(argv: string[]): Promise<void> {
     case "kernel": {
       const file = takeValue(args, "-f") ?? takeValue(args, "--connection-file") ?? args[0];
       if (!file) fail("kernel needs the connection file Jupyter passes as {connection_file}");
+      // The server thread first, before the interpreter's modules load: it binds the sockets and
+      // answers kernel_info by itself, and a client that connected early is retrying meanwhile.
+      const connection = readConnectionFile(file);
+      const [{ ServerChannel }, { kernelInfo }, { randomUUID }] = await Promise.all([
+        import("./transport/channel.js"),
+        import("./kernel-info.js"),
+        import("node:crypto"),
+      ]);
+      const channel = new ServerChannel({ connection, session: randomUUID(), kernelInfo: kernelInfo(), handleSigint: true });
       const { startKernel } = await import("./interpreter.js");
-      startKernel(readConnectionFile(file));
+      startKernel(channel);
       return;
     }
     case "install": {
