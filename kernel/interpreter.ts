@@ -1,5 +1,6 @@
-// The interpreter: the kernel's main thread. It starts the server thread, loads TypeScript and the
-// library in the background, and dispatches requests to handlers. User code runs here.
+// The interpreter: the kernel's main thread. It listens on the server thread main.ts started, loads
+// TypeScript and the library in the background, and dispatches requests to handlers. User code
+// runs here.
 import { fileURLToPath } from "node:url";
 import type { Header, JsonObject } from "./protocol/messages.js";
 import type { IncomingRequest, ToInterpreter } from "./transport/bridge.js";
