@@ -1,6 +1,6 @@
 // Worker threads for the loader: start, dispatch (least loaded first), and shut down cleanly. A
 // worker is unref'd whenever it has no job, so an idle pool never keeps the process alive, and
-// close() terminates them all.
+// close() terminates them all, each once its running jobs have answered.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,14 +12,27 @@ import type { WorkerInit, WorkerReply, WorkerRequest } from "./worker-protocol.j
 
 interface Slot {
   worker: Worker;
+  /** Jobs sent and not yet answered (abandoned ones included: the worker still runs them). */
   load: number;
+  /** Whether the thread is gone (exited or failed): nothing more will come from it. */
+  gone: boolean;
+  /** Called when load drops to 0 or the thread is gone (close() waits on it). */
+  onIdle: (() => void) | null;
 }
 
 interface Pending {
   slot: Slot;
   resolve: (r: BatchResult) => void;
   reject: (e: Error) => void;
+  /** Rejected already (the pool closed or failed); its reply only frees the slot. */
+  abandoned: boolean;
 }
+
+/**
+ * How long close() lets a worker finish the jobs it is running before terminating it anyway (a
+ * batch takes milliseconds; this only bounds a worker stuck on one).
+ */
+const FINISH_TIMEOUT_MS = 10_000;
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -33,11 +46,15 @@ export class WorkerPool {
       // No execArgv: the script is plain JavaScript, and loaders or hooks the main thread was started
       // with (a TypeScript runner, a test framework's) would only slow every worker's start.
       const worker = new Worker(script, { workerData: init, name: `tsamp-data-${i}`, execArgv: [] });
-      const slot: Slot = { worker, load: 0 };
+      const slot: Slot = { worker, load: 0, gone: false, onIdle: null };
       worker.unref();
       worker.on("message", (reply: WorkerReply) => this.receive(slot, reply));
-      worker.on("error", (err) => this.fail(new Error(`data loader worker failed: ${err.message}`)));
+      worker.on("error", (err) => {
+        this.gone(slot);
+        this.fail(new Error(`data loader worker failed: ${err.message}`));
+      });
       worker.on("exit", (code) => {
+        this.gone(slot);
         if (!this.closed) this.fail(new Error(`data loader worker exited unexpectedly (exit code ${code})`));
       });
       this.slots.push(slot);
@@ -63,13 +80,20 @@ export class WorkerPool {
     const id = this.nextId++;
     if (slot.load++ === 0) slot.worker.ref();
     return new Promise<BatchResult>((resolve, reject) => {
-      this.pending.set(id, { slot, resolve, reject });
+      this.pending.set(id, { slot, resolve, reject, abandoned: false });
       slot.worker.postMessage({ id, job } satisfies WorkerRequest);
     });
   }
 
   private release(slot: Slot): void {
-    if (--slot.load === 0) slot.worker.unref();
+    if (--slot.load > 0) return;
+    slot.worker.unref();
+    slot.onIdle?.();
+  }
+
+  private gone(slot: Slot): void {
+    slot.gone = true;
+    slot.onIdle?.();
   }
 
   private receive(slot: Slot, reply: WorkerReply): void {
@@ -77,6 +101,7 @@ export class WorkerPool {
     if (!p) return;
     this.pending.delete(reply.id);
     this.release(slot);
+    if (p.abandoned) return;
     if (reply.ok) p.resolve(reply.result);
     else if (reply.error.path !== undefined) p.reject(new ImageReadError(reply.error.path, reply.error.reason ?? reply.error.message));
     else {
@@ -89,23 +114,44 @@ export class WorkerPool {
   private fail(err: Error): void {
     if (this.closed || this.failure) return;
     this.failure = err;
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(err);
-    }
+    this.abandonAll(err);
     void this.close();
   }
 
-  /** Terminates every worker; jobs still running are rejected. */
+  /** Rejects every job not answered yet; the workers still finish them (see close). */
+  private abandonAll(err: Error): void {
+    for (const p of this.pending.values()) {
+      if (p.abandoned) continue;
+      p.abandoned = true;
+      p.reject(err);
+    }
+  }
+
+  /**
+   * Terminates every worker; jobs still running are rejected at once. Each worker is terminated
+   * only once it has answered the jobs it was running: terminating a thread in the middle of a
+   * decode can stop it between creating and initialising a zlib stream, and Node 20 then aborts the
+   * whole process while cleaning the thread up ("close before init").
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const err = new Error("the data loader was closed");
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(err);
-    }
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.abandonAll(new Error("the data loader was closed"));
+    await Promise.all(this.slots.map((s) => this.finished(s).then(() => s.worker.terminate())));
+  }
+
+  /** Resolves when the slot has no running job, its thread is gone, or FINISH_TIMEOUT_MS passed. */
+  private finished(slot: Slot): Promise<void> {
+    if (slot.load === 0 || slot.gone) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, FINISH_TIMEOUT_MS);
+      function done(): void {
+        clearTimeout(timer);
+        slot.onIdle = null;
+        resolve();
+      }
+      slot.onIdle = done;
+    });
   }
 }
 
