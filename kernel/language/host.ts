@@ -1,5 +1,6 @@
 import ts from "typescript";
 import type { ModuleResolver } from "./module-resolution.js";
+import { diskPath, programPath } from "./library-paths.js";
 
 // Versions of in-memory files are unique across every host in the process: hosts share one
 // DocumentRegistry (so lib.d.ts and @types/node are parsed once), and the registry reuses a
@@ -83,7 +84,7 @@ export class NotebookHost implements ts.LanguageServiceHost {
     const file = this.#files.get(fileName);
     if (file) return file.snapshot;
     if (!this.#disk.has(fileName)) {
-      const text = ts.sys.readFile(fileName);
+      const text = ts.sys.readFile(diskPath(fileName));
       this.#disk.set(fileName, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
     }
     return this.#disk.get(fileName);
@@ -98,32 +99,33 @@ export class NotebookHost implements ts.LanguageServiceHost {
   }
 
   getDefaultLibFileName(options: ts.CompilerOptions): string {
-    return ts.getDefaultLibFilePath(options);
+    return programPath(ts.getDefaultLibFilePath(options));
   }
 
+  // Disk access takes the program's names (see library-paths.ts) as well as disk paths.
   fileExists(fileName: string): boolean {
-    return this.#files.has(fileName) || ts.sys.fileExists(fileName);
+    return this.#files.has(fileName) || ts.sys.fileExists(diskPath(fileName));
   }
 
   readFile(fileName: string): string | undefined {
-    return this.#files.get(fileName)?.text ?? ts.sys.readFile(fileName);
+    return this.#files.get(fileName)?.text ?? ts.sys.readFile(diskPath(fileName));
   }
 
   directoryExists(directoryName: string): boolean {
-    return ts.sys.directoryExists(directoryName);
+    return ts.sys.directoryExists(diskPath(directoryName));
   }
 
   getDirectories(directoryName: string): string[] {
-    return ts.sys.getDirectories(directoryName);
+    return ts.sys.getDirectories(diskPath(directoryName));
   }
 
   readDirectory(dir: string, extensions?: readonly string[], exclude?: readonly string[], include?: readonly string[], depth?: number): string[] {
-    return ts.sys.readDirectory(dir, extensions, exclude, include, depth);
+    return ts.sys.readDirectory(diskPath(dir), extensions, exclude, include, depth).map(programPath);
   }
 
   realpath(fileName: string): string {
     if (this.#files.has(fileName)) return fileName;
-    return ts.sys.realpath ? ts.sys.realpath(fileName) : fileName;
+    return programPath(ts.sys.realpath ? ts.sys.realpath(diskPath(fileName)) : diskPath(fileName));
   }
 
   useCaseSensitiveFileNames(): boolean {
@@ -144,7 +146,31 @@ export class NotebookHost implements ts.LanguageServiceHost {
     const resolver = this.resolver;
     if (!resolver) throw new Error("NotebookHost used before its resolver was set");
     return literals.map((literal) =>
-      resolver.resolve(literal.text, containingFile, redirectedReference, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
+      renamed(resolver.resolve(literal.text, diskPath(containingFile), redirectedReference, ts.getModeForUsageLocation(containingSourceFile, literal, options))),
     );
   }
+
+  resolveTypeReferenceDirectiveReferences<T extends ts.FileReference | string>(
+    references: readonly T[],
+    containingFile: string,
+    redirectedReference: ts.ResolvedProjectReference | undefined,
+    options: ts.CompilerOptions,
+    containingSourceFile: ts.SourceFile | undefined,
+  ): readonly ts.ResolvedTypeReferenceDirectiveWithFailedLookupLocations[] {
+    return references.map((reference) => {
+      const name = typeof reference === "string" ? reference : reference.fileName.toLowerCase();
+      const mode = typeof reference === "string" || !containingSourceFile ? undefined : ts.getModeForFileReference(reference, containingSourceFile.impliedNodeFormat);
+      const resolved = ts.resolveTypeReferenceDirective(name, diskPath(containingFile), options, ts.sys, redirectedReference, undefined, mode);
+      const directive = resolved.resolvedTypeReferenceDirective;
+      if (!directive?.resolvedFileName) return resolved;
+      return { ...resolved, resolvedTypeReferenceDirective: { ...directive, resolvedFileName: programPath(directive.resolvedFileName) } };
+    });
+  }
+}
+
+/** A module resolution with its file under the program's name for it (see library-paths.ts). */
+function renamed(resolution: ts.ResolvedModuleWithFailedLookupLocations): ts.ResolvedModuleWithFailedLookupLocations {
+  const module = resolution.resolvedModule;
+  if (!module) return resolution;
+  return { ...resolution, resolvedModule: { ...module, resolvedFileName: programPath(module.resolvedFileName) } };
 }

@@ -47,11 +47,12 @@ export class ModuleResolver {
 }
 
 /**
- * Every new program asks, for each of its ~700 files under node_modules, which package.json scope
- * the file is in (TypeScript's getImpliedNodeFormatForFile walks up the file's folders and looks
- * each `<folder>/package.json` up in this cache). The cache normalises the path of each lookup
- * before its map lookup; most of that time goes away with a map in front of it keyed by the path
- * exactly as asked (TypeScript asks with normalised absolute paths, so the two agree).
+ * Resolution asks, for each file it looks at under node_modules, which package.json scope the file
+ * is in (walking up the file's folders and looking each `<folder>/package.json` up in this cache;
+ * the program's own files no longer ask on every new program, see library-paths.ts). The cache
+ * normalises the path of each lookup before its map lookup; most of that time goes away with a
+ * map in front of it keyed by the path exactly as asked (TypeScript asks with normalised absolute
+ * paths, so the two agree).
  * `getPackageJsonInfo`/`setPackageJsonInfo` are TypeScript internals: without them, nothing changes.
  */
 function memoizePackageJsonLookups(cache: ts.PackageJsonInfoCache): void {
