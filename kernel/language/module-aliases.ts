@@ -50,6 +50,11 @@ export class ModuleAliases {
     return alias;
   }
 
+  /** The module specifiers that have an alias, in the order they got it. */
+  registered(): readonly string[] {
+    return [...this.#registered];
+  }
+
   /** The text of the file that declares the aliases. */
   text(): string {
     const imports = this.#registered.map((specifier, i) => `import __tsamp_m${i} = require(${JSON.stringify(specifier)});\n`).join("");

@@ -13,6 +13,7 @@ import { protect } from "../execution/interrupt-safety.js";
 import { log } from "../log.js";
 import { globalAugmentationNames, isGlobalAugmentation, isNotebookArtifact } from "./notebook-artifacts.js";
 import { parseCell } from "./parse-cell.js";
+import { programPath } from "./library-paths.js";
 import { quickInfoAt, type QuickInfo } from "./quick-info.js";
 import { topLevelNames, type CellNames } from "./top-level-names.js";
 
@@ -241,6 +242,12 @@ export class NotebookLanguageService {
     return { reuse, files: program?.getSourceFiles().length ?? 0 };
   }
 
+  /** The modules whose import types committed declarations go through an alias for (for tests). */
+  moduleAliases(): readonly string[] {
+    this.#commitPending();
+    return this.#modules.registered();
+  }
+
   /** Releases the parsed files this service holds in the shared registry. */
   dispose(): void {
     if (this.#idle) clearImmediate(this.#idle);
@@ -320,7 +327,8 @@ export class NotebookLanguageService {
     if (resolved?.resolvedFileName !== required?.resolvedFileName) return false;
     let module: ts.Symbol | undefined;
     if (resolved) {
-      const file = program.getSourceFile(resolved.resolvedFileName);
+      // The resolver gives disk paths; the program knows library files by another name.
+      const file = program.getSourceFile(programPath(resolved.resolvedFileName));
       module = file && checker.getSymbolAtLocation(file);
     } else {
       const name = JSON.stringify(specifier);

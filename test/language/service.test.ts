@@ -276,6 +276,14 @@ describe("a long notebook", () => {
     }
   });
 
+  it("gives a package that declarations mention an alias, so contributions hold no import types", () => {
+    // The aliasing check looks the package's file up in the program, which knows library files
+    // under another name than resolution answers with (library-paths.ts).
+    runCell('const smAlias = await import("source-map-js");\nconst genAlias = new smAlias.SourceMapGenerator();');
+    expect(nb.moduleAliases()).toContain("source-map-js");
+    expect(nb.check("const genAlias2: number = genAlias;")[0]?.message).toBe("Type 'SourceMapGenerator' is not assignable to type 'number'.");
+  });
+
   it("answers a re-run of the last cell from the same program, and still sees a change", () => {
     runCell("let rerun = 1;");
     runCell("let rerun = 1;");
