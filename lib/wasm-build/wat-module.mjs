@@ -13,6 +13,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /**
+ * What replaces a .wat's MEMORY line to import the tfjs wasm backend's memory, so the kernels work
+ * on tensors where they live: its single-threaded build's (the one Node uses), or its threaded
+ * build's, which is shared, with a maximum of 4 GiB (an import must say both).
+ */
+export const BACKEND_MEMORIES = {
+  imported: `(import "env" "memory" (memory 0))`,
+  importedShared: `(import "env" "memory" (memory 0 65536 shared))`,
+};
+
+/**
  * @typedef {object} WatModule
  * @property {string} label        short name for messages ("quantize.wat")
  * @property {string} source       the .wat as the header names it ("wasm-simd/quantize.wat")

@@ -22,6 +22,14 @@ export function normal(rand: () => number, shape: number[], shift = 0): Arr {
   return { shape, data, dtype: "float32" };
 }
 
+/** Every (transposeA, transposeB) pair of a matrix product. */
+export const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
 export const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 export const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 

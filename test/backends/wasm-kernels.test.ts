@@ -11,7 +11,7 @@ import {
   isTsampWasmKernel,
   registerWasmKernels,
 } from "../../lib/backends/wasm-kernels/index.js";
-import { expectClose, int, kernel, live, normal, pick, rng, type Arr } from "./kernel-check.js";
+import { TRANSPOSES, expectClose, int, kernel, live, normal, pick, rng, type Arr } from "./kernel-check.js";
 
 /** [KH, KW, A, B] -> [(KH-1)d+1, (KW-1)d+1, A, B] with the taps d apart and zeros between. */
 function dilateFilter(f: Arr, d: number): Arr {
@@ -332,14 +332,8 @@ describe("UnsortedSegmentSum", () => {
 
 describe("BatchMatMul and _FusedMatMul with transposed operands", () => {
   const rand = rng(5150);
-  const flags = [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const;
 
-  it.each(flags)("match the cpu backend (transposeA %s, transposeB %s)", async (ta, tb) => {
+  it.each(TRANSPOSES)("match the cpu backend (transposeA %s, transposeB %s)", async (ta, tb) => {
     for (const [m, k, n, batch] of [
       [7, 5, 3, []],
       [64, 40, 12, []],

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../../lib/tf.js";
 import { backends } from "../../lib/backends/index.js";
 import { setWasmSimdKernels, wasmSimdKernelsActive } from "../../lib/backends/wasm-kernels/simd.js";
-import { expectClose, int, kernel, live, normal, rng, type Arr } from "./kernel-check.js";
+import { TRANSPOSES, expectClose, int, kernel, live, normal, rng, type Arr } from "./kernel-check.js";
 
 beforeAll(async () => {
   await backends.use("cpu");
@@ -277,13 +277,7 @@ describe("BatchMatMul of one matrix pair (the SIMD gemm)", () => {
     [3, 5, 8], // M < 4: the package's kernel
     [8, 600, 600], // B over 2^18 elements: the package's kernel
   ];
-  const flags = [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const;
-  it.each(shapes.flatMap((s) => flags.map((f) => [...s, ...f] as const)))("%sx%sx%s, transposeA %s, transposeB %s", async (M, K, N, ta, tb) => {
+  it.each(shapes.flatMap((s) => TRANSPOSES.map((f) => [...s, ...f] as const)))("%sx%sx%s, transposeA %s, transposeB %s", async (M, K, N, ta, tb) => {
     for (const batch of [[], [1]]) {
       const a = normal(rand, [...batch, ...(ta ? [K, M] : [M, K])]);
       const b = normal(rand, [...batch, ...(tb ? [N, K] : [K, N])]);

@@ -29,6 +29,23 @@ function geometry(info: Info, ...tensors: tf.TensorInfo[]) {
   };
 }
 
+type Geometry = NonNullable<ReturnType<typeof geometry>>;
+
+/**
+ * The input as the filter-gradient and forward kernels read it, [N, Hp, Wp, Ci]: x itself when no
+ * padding is needed (their reads run up to 60 bytes past a buffer: see the .wat), else a zero-padded
+ * copy in scratch, which the caller frees (`copy`).
+ */
+function paddedInput(s: Simd, x: tf.TensorInfo, g: Geometry): { ptr: number; Hp: number; Wp: number; copy: tf.TensorInfo | null } {
+  const { N, H, W, Ci, pt, pl, Hneed, Wneed } = g;
+  if (pt === 0 && pl === 0 && H >= Hneed && W >= Wneed && s.inside(s.ptr(x), N * H * W * Ci * 4)) {
+    return { ptr: s.ptr(x), Hp: H, Wp: W, copy: null };
+  }
+  const copy = scratch(s, N * Hneed * Wneed * Ci);
+  place(s, s.ptr(x), s.ptr(copy), N, H, W, Ci, Hneed, Wneed, pt, pl);
+  return { ptr: s.ptr(copy), Hp: Hneed, Wp: Wneed, copy };
+}
+
 /**
  * Copies images [N, H, W, C] at `src` into a zeroed [N, Hp, Wp, C] at `dst` with their (0, 0) at
  * (top, left), cropping what falls outside (top, left >= 0).
@@ -46,20 +63,15 @@ export function conv2DBackpropFilterSimd(backend: unknown, x: tf.TensorInfo, dy:
   const s = simdOf(backend);
   const g = s === null ? null : geometry(info, x, dy);
   if (s === null || g === null) return null;
-  const { N, H, W, Ci, OH, OW, Co, sh, sw, dh, KH, KW, pt, pl, Hneed, Wneed, jblocks } = g;
-  // x itself when no padding is needed (reads run up to 60 bytes past a buffer: see the .wat).
-  const direct = pt === 0 && pl === 0 && H >= Hneed && W >= Wneed && s.inside(s.ptr(x), N * H * W * Ci * 4);
-  const Hp = direct ? H : Hneed;
-  const Wp = direct ? W : Wneed;
-  const xp = direct ? null : scratch(s, N * Hp * Wp * Ci);
+  const { N, Ci, OH, OW, Co, sh, sw, dh, KH, KW, jblocks } = g;
+  const xp = paddedInput(s, x, g);
   const acc = scratch(s, KH * Co * jblocks * 16);
   try {
     const out = s.backend.makeOutput([KH, KW, Ci, Co], "float32");
-    if (xp !== null) place(s, s.ptr(x), s.ptr(xp), N, H, W, Ci, Hp, Wp, pt, pl);
-    s.ex.convFilterGrad(s.ptr(xp ?? x), s.ptr(dy), s.ptr(acc), s.ptr(out), N, Hp, Wp, Ci, OH, OW, Co, KH, KW, sh, sw, dh, jblocks);
+    s.ex.convFilterGrad(xp.ptr, s.ptr(dy), s.ptr(acc), s.ptr(out), N, xp.Hp, xp.Wp, Ci, OH, OW, Co, KH, KW, sh, sw, dh, jblocks);
     return out;
   } finally {
-    free(s, xp, acc);
+    free(s, xp.copy, acc);
   }
 }
 
@@ -93,24 +105,20 @@ export function conv2DSimd(backend: unknown, x: tf.TensorInfo, filter: tf.Tensor
   const s = simdOf(backend);
   const g = s === null ? null : geometry(info, x, filter);
   if (s === null || g === null) return null;
-  const { N, H, W, Ci, OH, OW, Co, sh, sw, dh, KH, KW, pt, pl, Hneed, Wneed } = g;
+  const { N, Ci, OH, OW, Co, sh, sw, dh, KH, KW } = g;
   const jv = Math.ceil((KW * Ci) / 4);
   const ftFloats = KH * jv * 16 * Math.ceil(Co / 4);
   // XNNPACK computes output channels 8 at a time: where Co is a multiple of 8 it wastes nothing and
   // was as fast as this kernel or faster (LeNet's second layer, 16 channels: 1.3 ms both).
   if (Co < 2 || Co % 8 === 0 || ftFloats * 4 > FORWARD_MAX_FILTER_BYTES) return null;
-  const direct = pt === 0 && pl === 0 && H >= Hneed && W >= Wneed && s.inside(s.ptr(x), N * H * W * Ci * 4);
-  const Hp = direct ? H : Hneed;
-  const Wp = direct ? W : Wneed;
-  const xp = direct ? null : scratch(s, N * Hp * Wp * Ci);
+  const xp = paddedInput(s, x, g);
   const ft = scratch(s, ftFloats);
   try {
     const out = s.backend.makeOutput([N, OH, OW, Co], "float32");
-    if (xp !== null) place(s, s.ptr(x), s.ptr(xp), N, H, W, Ci, Hp, Wp, pt, pl);
-    s.ex.convForward(s.ptr(xp ?? x), s.ptr(ft), s.ptr(out), s.ptr(filter), N, Hp, Wp, Ci, OH, OW, Co, KH, KW, sh, sw, dh, jv);
+    s.ex.convForward(xp.ptr, s.ptr(ft), s.ptr(out), s.ptr(filter), N, xp.Hp, xp.Wp, Ci, OH, OW, Co, KH, KW, sh, sw, dh, jv);
     return out;
   } finally {
-    free(s, xp, ft);
+    free(s, xp.copy, ft);
   }
 }
 

@@ -6,19 +6,14 @@
 //   node lib/backends/wasm-kernels/simd/build.mjs          write ../simd-binary.ts
 //   node lib/backends/wasm-kernels/simd/build.mjs --check  exit 1 if it is out of date
 import { fileURLToPath } from "node:url";
-import { build, generate as generateModule } from "../../../wasm-build/wat-module.mjs";
+import { BACKEND_MEMORIES, build, generate as generateModule } from "../../../wasm-build/wat-module.mjs";
 
 const HERE = new URL("./", import.meta.url);
 export const WAT_PATH = fileURLToPath(new URL("kernels.wat", HERE));
 export const OUTPUT_PATH = fileURLToPath(new URL("../simd-binary.ts", HERE));
 
-/** What replaces the line that says only MEMORY in the .wat, per variant. */
-export const MEMORIES = {
-  // The tfjs wasm backend's memory (single-threaded builds: the one Node uses).
-  imported: `(import "env" "memory" (memory 0))`,
-  // Its threaded build's memory is shared, with a maximum of 4 GiB; an import must say both.
-  importedShared: `(import "env" "memory" (memory 0 65536 shared))`,
-};
+/** What replaces the line that says only MEMORY in the .wat, per variant: the backend's memory. */
+export const MEMORIES = BACKEND_MEMORIES;
 
 const MODULE = {
   label: "kernels.wat",

@@ -6,7 +6,7 @@
 //   node lib/formats/kernels/wasm-simd/build.mjs          write ../wasm-simd-binary.ts
 //   node lib/formats/kernels/wasm-simd/build.mjs --check  exit 1 if it is out of date
 import { fileURLToPath } from "node:url";
-import { build, generate as generateModule } from "../../../wasm-build/wat-module.mjs";
+import { BACKEND_MEMORIES, build, generate as generateModule } from "../../../wasm-build/wat-module.mjs";
 
 const HERE = new URL("./", import.meta.url);
 export const WAT_PATH = fileURLToPath(new URL("quantize.wat", HERE));
@@ -14,10 +14,8 @@ export const OUTPUT_PATH = fileURLToPath(new URL("../wasm-simd-binary.ts", HERE)
 
 /** What replaces the line that says only MEMORY in the .wat, per variant. */
 export const MEMORIES = {
-  // The tfjs wasm backend's memory (single-threaded builds: the one Node uses).
-  imported: `(import "env" "memory" (memory 0))`,
-  // Its threaded build's memory is shared, with a maximum of 4 GiB; an import must say both.
-  importedShared: `(import "env" "memory" (memory 0 65536 shared))`,
+  // The tfjs wasm backend's memory, plain or shared.
+  ...BACKEND_MEMORIES,
   // A memory of the module's own, for copying through when the backend's cannot be imported.
   owned: `(memory (export "memory") 1)`,
 };
