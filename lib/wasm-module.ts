@@ -40,6 +40,19 @@ export function compileBase64(base64: string): WasmModule | null {
   }
 }
 
+/**
+ * The variants of a module (base64 per variant name), each compiled on first use and kept (null
+ * where the engine rejects it).
+ */
+export function moduleVariants<V extends string>(base64: Record<V, string>): (variant: V) => WasmModule | null {
+  const compiled = new Map<V, WasmModule | null>();
+  return (variant) => {
+    let m = compiled.get(variant);
+    if (m === undefined) compiled.set(variant, (m = compileBase64(base64[variant])));
+    return m;
+  };
+}
+
 /** The part of tfjs-backend-wasm's Emscripten module that holds its memory. */
 export interface EmscriptenMemoryHolder {
   /** The instance's exports (the memory is exported as "memory" in the single-threaded builds). */

@@ -6,7 +6,7 @@
 import * as tf from "../../tf.js";
 import type { WasmBackendLike } from "./compose.js";
 import { KERNELS_WASM_BASE64 } from "./simd-binary.js";
-import { backendMemory, compileBase64, instantiateOn, type EmscriptenMemoryHolder, type WasmModule } from "../../wasm-module.js";
+import { backendMemory, instantiateOn, moduleVariants, type EmscriptenMemoryHolder } from "../../wasm-module.js";
 
 /** The functions of kernels.wat (byte offsets and element counts; see the .wat for each). */
 export interface SimdExports {
@@ -52,14 +52,8 @@ export function wasmSimdKernelsEnabled(): boolean {
   return enabled;
 }
 
-const modules = new Map<string, WasmModule | null>();
-
 /** The compiled variant (about 4 KB), or null where the engine refuses it: the kernels take their other paths. */
-function moduleOf(variant: keyof typeof KERNELS_WASM_BASE64): WasmModule | null {
-  let m = modules.get(variant);
-  if (m === undefined) modules.set(variant, (m = compileBase64(KERNELS_WASM_BASE64[variant])));
-  return m;
-}
+const moduleOf = moduleVariants(KERNELS_WASM_BASE64);
 
 const instances = new WeakMap<object, Simd | null>();
 

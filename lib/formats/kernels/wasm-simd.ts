@@ -11,7 +11,7 @@ import { seedKeys } from "../random.js";
 import { Mode, modeOf, planFor, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
 import { QUANTIZE_WASM_BASE64 } from "./wasm-simd-binary.js";
-import { WA, backendMemory, compileBase64, instantiateOn, type EmscriptenMemoryHolder, type WasmMemory, type WasmModule } from "../../wasm-module.js";
+import { WA, backendMemory, instantiateOn, moduleVariants, type EmscriptenMemoryHolder, type WasmMemory } from "../../wasm-module.js";
 
 /** How the wasm kernel rounds: "auto" picks the first of "imported", "scratch", "js" that works. */
 export type WasmQuantizePath = "imported" | "scratch" | "js";
@@ -39,7 +39,6 @@ export function noteWasmQuantizePath(path: WasmQuantizePath): void {
 // ---------------------------------------------------------------------------------------------
 // Modules and instances.
 
-type Variant = keyof typeof QUANTIZE_WASM_BASE64;
 type RunFn = (src: number, dst: number, n: number, ...params: number[]) => void;
 interface Exports {
   nearestEven: RunFn;
@@ -50,14 +49,8 @@ interface Exports {
   memory?: WasmMemory;
 }
 
-const modules = new Map<Variant, WasmModule | null>();
-
 /** The compiled variant (about 1.3 KB), or null where the engine rejects it (no SIMD, or no shared memory). */
-function moduleOf(variant: Variant): WasmModule | null {
-  let m = modules.get(variant);
-  if (m === undefined) modules.set(variant, (m = compileBase64(QUANTIZE_WASM_BASE64[variant])));
-  return m;
-}
+const moduleOf = moduleVariants(QUANTIZE_WASM_BASE64);
 
 /** True when this engine runs the SIMD module (wasm SIMD: Node >= 16.4, every current browser). */
 export function wasmSimdSupported(): boolean {
