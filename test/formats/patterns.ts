@@ -18,6 +18,10 @@ export const FORMATS: Format[] = [
   formats.custom({ exponentBits: 4, mantissaBits: 5, bias: 3, rule: "ieee" }),
   formats.custom({ exponentBits: 7, mantissaBits: 10, bias: 0, rule: "fin" }),
   formats.custom({ exponentBits: 7, mantissaBits: 2, bias: 5, rule: "ieee" }),
+  // float32's smallest normal with a past-max NaN; and with float32's precision, without -0 (the
+  // only kind of format that takes the wasm kernel's nearestEvenInt).
+  formats.custom({ exponentBits: 7, mantissaBits: 5, bias: 127, rule: "fn" }),
+  formats.custom({ exponentBits: 7, mantissaBits: 23, bias: 127, rule: "fnuz" }),
 ];
 
 /** Float32 patterns from a seeded generator: any exponent, both signs, NaN payloads, plus edges. */

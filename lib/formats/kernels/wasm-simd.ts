@@ -43,7 +43,10 @@ type RunFn = (src: number, dst: number, n: number, ...params: number[]) => void;
 interface Exports {
   nearestEven: RunFn;
   nearestEvenFloat: RunFn;
+  nearestEvenFloatClamped: RunFn;
+  nearestEvenFloatClampedInf: RunFn;
   nearestEvenInt: RunFn;
+  nearestEvenIntClamped: RunFn;
   towardZero: RunFn;
   stochastic: RunFn;
   memory?: WasmMemory;
@@ -97,7 +100,7 @@ function scratchInstance(): Exports | null {
 // Parameters.
 
 interface Call {
-  run: "nearestEven" | "nearestEvenFloat" | "nearestEvenInt" | "towardZero" | "stochastic";
+  run: "nearestEven" | "nearestEvenFloat" | "nearestEvenFloatClamped" | "nearestEvenFloatClampedInf" | "nearestEvenInt" | "nearestEvenIntClamped" | "towardZero" | "stochastic";
   /** Everything after (src, dst, n); for stochastic the last two are k0 and k1. */
   params: number[];
 }
@@ -143,9 +146,17 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
       // The binade of max (emax), from its pattern.
       const emax = (p.maxBits >>> 23) - 127;
       if (s0 >= 1 && emax + s0 <= 127) {
+        if (p.signedZero && p.overflowBits === p.maxBits) return { run: "nearestEvenFloatClamped", params: [s0 << 23, c, p.maxBits] };
+        const next = (emax + 128) << 23;
+        if (p.signedZero && p.overflowBits === INF && p.maxBits + (1 << s0) === next) {
+          return { run: "nearestEvenFloatClampedInf", params: [s0 << 23, c, next - 1, next] };
+        }
         return { run: "nearestEvenFloat", params: [s0 << 23, c, t1, p.overflowBits, zadd, zt] };
       }
       if (p.efNorm === 1 && s0 < 23) {
+        if (p.signedZero && (p.overflowBits === p.maxBits || (p.overflowBits === INF && p.maxBits + (1 << s0) === INF))) {
+          return { run: "nearestEvenIntClamped", params: [halfp + 1, unitL, mask0, p.overflowBits === INF ? INF : p.maxBits] };
+        }
         return { run: "nearestEvenInt", params: [halfp + 1, unitL, mask0, t1, p.overflowBits, zadd, zt] };
       }
       return { run: "nearestEven", params: [halfp + 1, unitL, mask0, c, minNormal, t1, p.overflowBits, zadd, zt] };

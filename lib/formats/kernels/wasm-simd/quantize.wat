@@ -38,8 +38,8 @@
   ;; 0 to the top of the signed order and 1..inf below zt.
 
   ;; --------------------------------------------------------------------------------------------
-  ;; Nearest-even, for any format (nearestEvenFloat and nearestEvenInt below are faster where
-  ;; they apply; wasm-simd.ts picks).
+  ;; Nearest-even, for any format (the four functions below are faster where they apply;
+  ;; wasm-simd.ts picks).
   ;;   halfp1  (2^s0 - 1) >> 1, plus 1 when s0 = 23 (the grid index is then the implicit bit, odd),
   ;;           plus 1: roundBits adds half - 1 + lsb, here half - 1 + 1 + (-1 where lsb is 0)
   ;;   unitL   2^s0, whose bit in a is the grid index's parity; 0 when s0 is 0 or 23 (no parity
@@ -109,8 +109,9 @@
 
   ;; --------------------------------------------------------------------------------------------
   ;; Nearest-even, all float: for formats whose largest binade keeps 2^(emax + s0) a float32
-  ;; (emax + s0 <= 127) and whose grid is coarser than float32's (s0 >= 1): float16, the fp8, fp6
-  ;; and fp4 formats. The magic constant of the subnormal step works in every binade when it
+  ;; (emax + s0 <= 127) and whose grid is coarser than float32's (s0 >= 1): of the named formats,
+  ;; those without -0 (fnuz) and float8_e4m3fn unsaturated (past max is NaN); the others take
+  ;; nearestEvenFloatClamped or nearestEvenFloatClampedInf, below. The magic constant of the subnormal step works in every binade when it
   ;; follows the binade: C' = 2^(max(e, emin) + s0), whose float32 spacing is the format's there,
   ;; 2^(max(e, emin) - M), and |x| < 2^(e+1) <= C' (s0 >= 1), so (|x| + C') - C' is |x| rounded to
   ;; nearest-even on the format's grid (a carry to the next binade included). C' is built from
@@ -168,10 +169,109 @@
           (br $window)))))
 
   ;; --------------------------------------------------------------------------------------------
-  ;; Nearest-even, all integer: for formats whose smallest normal is float32's (bias 127: bfloat16,
-  ;; tf32, float32), where the spacing is 2^s0 float32 ulps for every lane, float32 subnormals
-  ;; included (their patterns are linear with the same ulp), so nearestEven's integer step alone
-  ;; is roundBits. Not for s0 = 23, whose parity folded into halfp1 is wrong for float32
+  ;; Nearest-even, all float, with the overflow folded in: nearestEvenFloat for the formats with a
+  ;; negative zero whose past-max value is max (fin, or saturate). About half its instructions:
+  ;; - |x| is first clamped to max: pmin(|x|, max) keeps NaN (pmin(a, b) is b < a ? b : a, false
+  ;;   for NaN) and maps everything past max, inf included, to max, which rounds to itself.
+  ;; - The clamp keeps every exponent at or below emax, so C' stays finite (emax + s0 <= 127).
+  ;; - NaN goes through the float arithmetic as some NaN (DESIGN.md: any NaN matches), so there is
+  ;;   no NaN test; its sign then does not matter either, so every lane takes x's sign bit, which
+  ;;   also gives -0 for a negative value that rounded to zero (the format has -0).
+  ;;   limit  float32 bits of max
+  (func (export "nearestEvenFloatClamped")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $s0sh i32) (param $c i32) (param $limit i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vS0sh v128) (local $vC v128) (local $vLimit v128)
+    (local $x v128) (local $a v128) (local $b v128)
+    (local.set $vS0sh (i32x4.splat (local.get $s0sh)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vLimit (i32x4.splat (local.get $limit)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a
+          (f32x4.pmin
+            (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+            (local.get $vLimit)))
+        ;; b is C' for now.
+        (local.set $b
+          (i32x4.max_s
+            (i32x4.add
+              (v128.and (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (local.get $vS0sh))
+            (local.get $vC)))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (f32x4.sub (f32x4.add (local.get $a) (local.get $b)) (local.get $b))
+            (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Nearest-even, all float, for ieee formats whose grid's next point after max is 2^(emax + 1)
+  ;; (float16, float8_e5m2: past max is inf): nearestEvenFloatClamped with the clamp at the
+  ;; largest float32 below 2^(emax + 1), so that every magnitude past max, inf included, rounds to
+  ;; exactly 2^(emax + 1) = next, and that one value becomes inf (next's bits are a subset of
+  ;; inf's, so an or sets the rest).
+  ;;   limit  float32 bits of the clamp, next - 1
+  ;;   next   float32 bits of 2^(emax + 1)
+  (func (export "nearestEvenFloatClampedInf")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $s0sh i32) (param $c i32) (param $limit i32) (param $next i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vS0sh v128) (local $vC v128) (local $vLimit v128) (local $vNext v128)
+    (local $x v128) (local $a v128) (local $b v128)
+    (local.set $vS0sh (i32x4.splat (local.get $s0sh)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vLimit (i32x4.splat (local.get $limit)))
+    (local.set $vNext (i32x4.splat (local.get $next)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a
+          (f32x4.pmin
+            (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+            (local.get $vLimit)))
+        (local.set $b
+          (i32x4.max_s
+            (i32x4.add
+              (v128.and (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (local.get $vS0sh))
+            (local.get $vC)))
+        (local.set $b (f32x4.sub (f32x4.add (local.get $a) (local.get $b)) (local.get $b)))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (v128.or
+              (local.get $b)
+              (v128.and
+                (i32x4.eq (local.get $b) (local.get $vNext))
+                (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
+            (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Nearest-even, all integer: for formats whose smallest normal is float32's (bias 127) where
+  ;; nearestEvenIntClamped (bfloat16, tf32, float32) does not apply. The spacing there is 2^s0
+  ;; float32 ulps for every lane, float32 subnormals included (their patterns are linear with the
+  ;; same ulp), so nearestEven's integer step alone is roundBits. Not for s0 = 23, whose parity folded into halfp1 is wrong for float32
   ;; subnormals (no implicit bit). Parameters as nearestEven's.
   (func (export "nearestEvenInt")
     (param $src i32) (param $dst i32) (param $n i32)
@@ -215,6 +315,56 @@
             (v128.andnot
               (v128.xor (local.get $x) (local.get $a))
               (i32x4.gt_s (i32x4.add (local.get $b) (local.get $vZadd)) (local.get $vZt)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Nearest-even, all integer, with the overflow folded in: nearestEvenInt for the formats with a
+  ;; negative zero whose past-max value is max (saturate) or inf with the integer step carrying
+  ;; into it (ieee, max + 2^s0 = inf: bfloat16, tf32). As in nearestEvenFloatClamped, |x| is first
+  ;; clamped with pmin (limit: max, or inf, which changes nothing), and each lane takes x's sign
+  ;; bit. NaN, which the integer step may turn into inf or wrap to -0, is made NaN again by setting
+  ;; the exponent and quiet bits (any NaN matches).
+  ;;   limit  float32 bits of the clamp
+  (func (export "nearestEvenIntClamped")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $halfp1 i32) (param $unitL i32) (param $mask0 i32) (param $limit i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vHalfp1 v128) (local $vUnitL v128) (local $vMask0 v128) (local $vLimit v128)
+    (local $x v128) (local $a v128) (local $b v128)
+    (local.set $vHalfp1 (i32x4.splat (local.get $halfp1)))
+    (local.set $vUnitL (i32x4.splat (local.get $unitL)))
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vLimit (i32x4.splat (local.get $limit)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a
+          (f32x4.pmin
+            (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+            (local.get $vLimit)))
+        (local.set $b
+          (v128.andnot
+            (i32x4.add
+              (i32x4.add (local.get $a) (local.get $vHalfp1))
+              (i32x4.eq (v128.and (local.get $a) (local.get $vUnitL)) (v128.const i32x4 0 0 0 0)))
+            (local.get $vMask0)))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (v128.or
+              (local.get $b)
+              (v128.and
+                (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+                (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)))
+            (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
       (if (i32.lt_u (local.get $p) (local.get $total))
