@@ -44,7 +44,7 @@ interface Exports {
   nearestEven: RunFn;
   nearestEvenFloat: RunFn;
   nearestEvenFloatClamped: RunFn;
-  nearestEvenFloatClampedInf: RunFn;
+  nearestEvenFloatInfNaN: RunFn;
   nearestEvenInt: RunFn;
   nearestEvenIntClamped: RunFn;
   towardZero: RunFn;
@@ -100,7 +100,7 @@ function scratchInstance(): Exports | null {
 // Parameters.
 
 interface Call {
-  run: "nearestEven" | "nearestEvenFloat" | "nearestEvenFloatClamped" | "nearestEvenFloatClampedInf" | "nearestEvenInt" | "nearestEvenIntClamped" | "towardZero" | "stochastic";
+  run: "nearestEven" | "nearestEvenFloat" | "nearestEvenFloatClamped" | "nearestEvenFloatInfNaN" | "nearestEvenInt" | "nearestEvenIntClamped" | "towardZero" | "stochastic";
   /** Everything after (src, dst, n); for stochastic the last two are k0 and k1. */
   params: number[];
 }
@@ -146,10 +146,9 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
       // The binade of max (emax), from its pattern.
       const emax = (p.maxBits >>> 23) - 127;
       if (s0 >= 1 && emax + s0 <= 127) {
-        if (p.signedZero && p.overflowBits === p.maxBits) return { run: "nearestEvenFloatClamped", params: [s0 << 23, c, p.maxBits] };
-        const next = (emax + 128) << 23;
-        if (p.signedZero && p.overflowBits === INF && p.maxBits + (1 << s0) === next) {
-          return { run: "nearestEvenFloatClampedInf", params: [s0 << 23, c, next - 1, next] };
+        if (p.signedZero) {
+          if (p.overflowBits === p.maxBits) return { run: "nearestEvenFloatClamped", params: [s0 << 23, c, p.maxBits] };
+          return { run: "nearestEvenFloatInfNaN", params: [s0 << 23, c, t1, p.overflowBits] };
         }
         return { run: "nearestEvenFloat", params: [s0 << 23, c, t1, p.overflowBits, zadd, zt] };
       }

@@ -110,9 +110,9 @@
   ;; --------------------------------------------------------------------------------------------
   ;; Nearest-even, all float: for formats whose largest binade keeps 2^(emax + s0) a float32
   ;; (emax + s0 <= 127) and whose grid is coarser than float32's (s0 >= 1): of the named formats,
-  ;; those without -0 (fnuz) and float8_e4m3fn unsaturated (past max is NaN); the others take
-  ;; nearestEvenFloatClamped or nearestEvenFloatClampedInf, below. The magic constant of the subnormal step works in every binade when it
-  ;; follows the binade: C' = 2^(max(e, emin) + s0), whose float32 spacing is the format's there,
+  ;; those without -0 (fnuz); the others take nearestEvenFloatClamped or nearestEvenFloatInfNaN,
+  ;; below. The magic constant of the subnormal step works in every binade when it follows the
+  ;; binade: C' = 2^(max(e, emin) + s0), whose float32 spacing is the format's there,
   ;; 2^(max(e, emin) - M), and |x| < 2^(e+1) <= C' (s0 >= 1), so (|x| + C') - C' is |x| rounded to
   ;; nearest-even on the format's grid (a carry to the next binade included). C' is built from
   ;; |x|'s exponent field: (a & 0x7f800000) + (s0 << 23), at least C. Lanes past max (where C' may
@@ -170,7 +170,8 @@
 
   ;; --------------------------------------------------------------------------------------------
   ;; Nearest-even, all float, with the overflow folded in: nearestEvenFloat for the formats with a
-  ;; negative zero whose past-max value is max (fin, or saturate). About half its instructions:
+  ;; negative zero whose past-max value is max (fin, or saturate); nearestEvenFloatInfNaN below
+  ;; does the same where it is inf or NaN. About half its instructions:
   ;; - |x| is first clamped to max: pmin(|x|, max) keeps NaN (pmin(a, b) is b < a ? b : a, false
   ;;   for NaN) and maps everything past max, inf included, to max, which rounds to itself.
   ;; - The clamp keeps every exponent at or below emax, so C' stays finite (emax + s0 <= 127).
@@ -217,47 +218,44 @@
           (br $window)))))
 
   ;; --------------------------------------------------------------------------------------------
-  ;; Nearest-even, all float, for ieee formats whose grid's next point after max is 2^(emax + 1)
-  ;; (float16, float8_e5m2: past max is inf): nearestEvenFloatClamped with the clamp at the
-  ;; largest float32 below 2^(emax + 1), so that every magnitude past max, inf included, rounds to
-  ;; exactly 2^(emax + 1) = next, and that one value becomes inf (next's bits are a subset of
-  ;; inf's, so an or sets the rest).
-  ;;   limit  float32 bits of the clamp, next - 1
-  ;;   next   float32 bits of 2^(emax + 1)
-  (func (export "nearestEvenFloatClampedInf")
+  ;; Nearest-even, all float, for the formats with a negative zero whose past-max value is inf
+  ;; (ieee: float16, float8_e5m2) or NaN (fn unsaturated: float8_e4m3fn): nearestEvenFloatClamped
+  ;; with the clamp replaced by its opposite. Every |x| that rounds past max (above t1, as in
+  ;; nearestEven) first becomes that value, ovf (max_u with ovf in those lanes, which keeps NaN,
+  ;; the largest patterns); inf's and NaN's exponent field plus s0 leaves float32's range and
+  ;; wraps negative, so C' is C there, and the rounding step passes inf and NaN through.
+  ;;   limit  t1, the largest |x| pattern that rounds to max or below
+  ;;   ovf    inf or NaN
+  (func (export "nearestEvenFloatInfNaN")
     (param $src i32) (param $dst i32) (param $n i32)
-    (param $s0sh i32) (param $c i32) (param $limit i32) (param $next i32)
+    (param $s0sh i32) (param $c i32) (param $limit i32) (param $ovf i32)
     (local $p i32) (local $end i32) (local $total i32)
-    (local $vS0sh v128) (local $vC v128) (local $vLimit v128) (local $vNext v128)
+    (local $vS0sh v128) (local $vC v128) (local $vLimit v128) (local $vOvf v128)
     (local $x v128) (local $a v128) (local $b v128)
     (local.set $vS0sh (i32x4.splat (local.get $s0sh)))
     (local.set $vC (i32x4.splat (local.get $c)))
     (local.set $vLimit (i32x4.splat (local.get $limit)))
-    (local.set $vNext (i32x4.splat (local.get $next)))
+    (local.set $vOvf (i32x4.splat (local.get $ovf)))
     (local.set $total (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end (i32.and (local.get $total) (i32.const -16)))
     (loop $window
       (loop $vector
         (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
         (local.set $a
-          (f32x4.pmin
-            (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-            (local.get $vLimit)))
+          (i32x4.max_u
+            (local.get $a)
+            (v128.and (i32x4.gt_s (local.get $a) (local.get $vLimit)) (local.get $vOvf))))
         (local.set $b
           (i32x4.max_s
             (i32x4.add
               (v128.and (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
               (local.get $vS0sh))
             (local.get $vC)))
-        (local.set $b (f32x4.sub (f32x4.add (local.get $a) (local.get $b)) (local.get $b)))
         (v128.store
           (i32.add (local.get $dst) (local.get $p))
           (v128.or
-            (v128.or
-              (local.get $b)
-              (v128.and
-                (i32x4.eq (local.get $b) (local.get $vNext))
-                (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
+            (f32x4.sub (f32x4.add (local.get $a) (local.get $b)) (local.get $b))
             (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
@@ -328,8 +326,8 @@
   ;; negative zero whose past-max value is max (saturate) or inf with the integer step carrying
   ;; into it (ieee, max + 2^s0 = inf: bfloat16, tf32). As in nearestEvenFloatClamped, |x| is first
   ;; clamped with pmin (limit: max, or inf, which changes nothing), and each lane takes x's sign
-  ;; bit. NaN, which the integer step may turn into inf or wrap to -0, is made NaN again by setting
-  ;; the exponent and quiet bits (any NaN matches).
+  ;; bit. NaN, which the integer step could turn into inf or wrap to -0, is first made the
+  ;; canonical NaN, whose pattern the step keeps (the float32 grid's bits below it are zero).
   ;;   limit  float32 bits of the clamp
   (func (export "nearestEvenIntClamped")
     (param $src i32) (param $dst i32) (param $n i32)
@@ -346,24 +344,24 @@
     (loop $window
       (loop $vector
         (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        ;; NaN: quieted by the add (an arithmetic NaN has the quiet bit, whatever its sign), then
+        ;; the canonical NaN, which every step below keeps. The add is exact for the rest.
         (local.set $a
           (f32x4.pmin
-            (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+            (i32x4.min_u
+              (f32x4.add
+                (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+                (v128.const i32x4 0 0 0 0))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))
             (local.get $vLimit)))
-        (local.set $b
-          (v128.andnot
-            (i32x4.add
-              (i32x4.add (local.get $a) (local.get $vHalfp1))
-              (i32x4.eq (v128.and (local.get $a) (local.get $vUnitL)) (v128.const i32x4 0 0 0 0)))
-            (local.get $vMask0)))
         (v128.store
           (i32.add (local.get $dst) (local.get $p))
           (v128.or
-            (v128.or
-              (local.get $b)
-              (v128.and
-                (i32x4.gt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
-                (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)))
+            (v128.andnot
+              (i32x4.add
+                (i32x4.add (local.get $a) (local.get $vHalfp1))
+                (i32x4.eq (v128.and (local.get $a) (local.get $vUnitL)) (v128.const i32x4 0 0 0 0)))
+              (local.get $vMask0))
             (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
