@@ -78,6 +78,18 @@ export function planFor(spec: FormatSpec, saturate = false): RoundPlan {
 }
 
 /**
+ * The largest |x| pattern that rounds to max or below under nearest-even (rounding is monotone,
+ * so |x| above it rounds past max): max + half an ulp, less one where a tie there goes up, that
+ * is where max's grid index is odd (at s0 = 23 the index is the implicit bit, always odd). At
+ * s0 = 0 the grid is float32's: max itself.
+ */
+export function nearestEvenLimit(p: RoundPlan): number {
+  if (p.s0 === 0) return p.maxBits;
+  const odd = p.s0 === 23 ? 1 : (p.maxBits >>> p.s0) & 1;
+  return p.maxBits + (1 << (p.s0 - 1)) - odd;
+}
+
+/**
  * Rounds the float32 with pattern `x` onto the plan's format and returns the float32 pattern of the
  * result, as a signed 32-bit integer (the same 32 bits; `>>> 0` gives the unsigned form). `u` is
  * the uniform draw in [0, 1) for stochastic rounding (ignored otherwise): the value rounds up

@@ -2,7 +2,7 @@
 // the backends' own Float32Arrays through Int32Array views: no copies, and signed patterns stay
 // small integers in V8 (unsigned ones >= 2^31 would be boxed as heap numbers).
 import { INV_2_32, draw32, seedKeys } from "../random.js";
-import { Mode, modeOf, planFor, roundBits, type RoundPlan } from "../round.js";
+import { Mode, modeOf, nearestEvenLimit, planFor, roundBits, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
 
 // Plans are tiny; caching them by attributes saves re-validating the spec on every call of a
@@ -34,6 +34,10 @@ function bitsView(a: Float32Array): Int32Array {
  * format's grid (computing in float64 and rounding to float32 gives the float32 sum exactly), and
  * subtracting C is exact. The steps decide stochastic rounding without branching on the draw: a
  * branch on a coin flip is mispredicted half the time, which costs more than the rest of the step.
+ * The branch between the two steps is as bad where the data falls on both sides of the smallest
+ * normal at random (normal data in fp4 or fp6, whose smallest normal is near 1, or ReLU zeros):
+ * for such data (mixesRanges, from a sample) every finite value up to max takes the float step,
+ * with the constants of its own binade from a table (binadeSteps).
  */
 export function roundArray(src: Float32Array, dst: Float32Array, attrs: QuantizeAttrs): void {
   const plan = planOf(attrs);
@@ -56,6 +60,27 @@ export function roundArray(src: Float32Array, dst: Float32Array, attrs: Quantize
   // tests fold away instead of running per element.
   switch (modeOf(attrs.rounding)) {
     case Mode.NearestEven: {
+      const binades = tiny ? binadeSteps(plan) : null;
+      if (binades !== null && mixesRanges(from, minNormal)) {
+        const { magic } = binades;
+        // quantize.wat's nearestEvenFloat: one float step for every finite |x| up to t1, with the
+        // magic constant of |x|'s binade (read from a table by exponent field), so no branch
+        // between the normal range and below it, which data spread across both takes at random
+        // (normal data in fp4 or fp6, whose smallest normal is near 1). Slower than the integer
+        // step where that branch is predictable, so only then.
+        const t1 = nearestEvenLimit(plan);
+        for (let i = 0; i < n; i++) {
+          const x = from[i]!;
+          const a = x & 0x7fffffff;
+          if (a <= t1) {
+            const m = magic[a >>> 23]!;
+            dst[i] = (Math.fround(Math.abs(src[i]!) + m) - m) * ((x >> 31) | 1) + zero;
+          } else {
+            to[i] = roundBits(x, plan, Mode.NearestEven, 0);
+          }
+        }
+        return;
+      }
       // Add half - 1 plus the grid index's parity, truncate: ties to even (as roundBits; its
       // parity differs only at s0 = 23, where the index is the implicit bit, left to it here).
       const fast = s0 > 0 && s0 < 23;
@@ -90,6 +115,31 @@ export function roundArray(src: Float32Array, dst: Float32Array, attrs: Quantize
       // in [0, 1), exact); ceil(q - u) is 1 exactly then, else 0. t is the nearest grid value less
       // one spacing where that is above |x|: ceil((t - |x|) / 2^qmin) is 1 exactly then.
       const [k0, k1] = seedKeys(attrs.seed);
+      const binades = tiny ? binadeSteps(plan) : null;
+      if (binades !== null && mixesRanges(from, minNormal)) {
+        // The step below the smallest normal in every binade, with that binade's spacing (as the
+        // one-float-step nearest-even loop above, and for the same reason).
+        const { magic, spacing: spacings, perSpacing: perSpacings } = binades;
+        for (let i = 0; i < n; i++) {
+          const x = from[i]!;
+          const a = x & 0x7fffffff;
+          const draw = draw32(k0, k1, i);
+          if (a <= maxBits) {
+            const e = a >>> 23;
+            const m = magic[e]!;
+            const step = spacings[e]!;
+            const perStep = perSpacings[e]!;
+            const ax = Math.abs(src[i]!);
+            let t = Math.fround(ax + m) - m;
+            t -= step * Math.ceil((t - ax) * perStep);
+            t += step * Math.ceil((ax - t) * perStep - draw * INV_2_32);
+            dst[i] = t * ((x >> 31) | 1) + zero;
+          } else {
+            to[i] = roundBits(x, plan, Mode.Stochastic, draw * INV_2_32);
+          }
+        }
+        return;
+      }
       const fast = s0 > 0;
       const shift = 32 - s0;
       for (let i = 0; i < n; i++) {
@@ -117,6 +167,56 @@ export function roundArray(src: Float32Array, dst: Float32Array, attrs: Quantize
       return;
     }
   }
+}
+
+/**
+ * @internal Whether at least 1 in 8 of (up to) 64 evenly spaced elements are below the smallest
+ * normal (pattern minNormal), zeros included (ReLU outputs): enough that a branch between the two
+ * ranges would be mispredicted often.
+ */
+export function mixesRanges(bits: Int32Array, minNormal: number): boolean {
+  const step = Math.max(1, Math.floor(bits.length / 64));
+  let below = 0;
+  let seen = 0;
+  for (let i = 0; i < bits.length && seen < 64; i += step, seen++) {
+    const a = bits[i]! & 0x7fffffff;
+    if (a < minNormal) below++;
+  }
+  return below * 8 >= seen && seen > 0;
+}
+
+/** Per float32 exponent field ef of |x|: the float step's constants in that binade (binadeSteps). */
+interface BinadeSteps {
+  /** C' = 2^(max(ef - 127, emin) + s0), whose float32 spacing is the format's in that binade. */
+  magic: Float64Array;
+  /** The format's spacing there, C' / 2^23, and its inverse. */
+  spacing: Float64Array;
+  perSpacing: Float64Array;
+}
+
+const binadeTables = new WeakMap<RoundPlan, BinadeSteps | null>();
+
+/**
+ * The float step of quantize.wat's nearestEvenFloat for every binade, or null where it does not
+ * apply (s0 = 0, or a C' past float32's range in the format's top binade).
+ */
+function binadeSteps(plan: RoundPlan): BinadeSteps | null {
+  let steps = binadeTables.get(plan);
+  if (steps !== undefined) return steps;
+  const emin = plan.efNorm - 127;
+  const emax = (plan.maxBits >>> 23) - 127;
+  steps = null;
+  if (plan.s0 >= 1 && emax + plan.s0 <= 127) {
+    steps = { magic: new Float64Array(256), spacing: new Float64Array(256), perSpacing: new Float64Array(256) };
+    for (let ef = 0; ef < 256; ef++) {
+      const e = Math.max(ef - 127, emin);
+      steps.magic[ef] = 2 ** (e + plan.s0);
+      steps.spacing[ef] = 2 ** (e + plan.s0 - 23);
+      steps.perSpacing[ef] = 2 ** (23 - e - plan.s0);
+    }
+  }
+  binadeTables.set(plan, steps);
+  return steps;
 }
 
 /** The float32 sign bit as an int32 (bitwise results in JS are signed). */

@@ -8,7 +8,7 @@
 // The .wat says how each rounding mode works; this file turns a RoundPlan into its parameters.
 import { pow2Bits } from "../bits.js";
 import { seedKeys } from "../random.js";
-import { Mode, modeOf, planFor, type RoundPlan } from "../round.js";
+import { Mode, modeOf, nearestEvenLimit, planFor, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
 import { QUANTIZE_WASM_BASE64 } from "./wasm-simd-binary.js";
 import { WA, backendMemory, instantiateOn, moduleVariants, type EmscriptenMemoryHolder, type WasmMemory } from "../../wasm-module.js";
@@ -139,10 +139,7 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
     case Mode.NearestEven: {
       const halfp = (mask0 >>> 1) + (s0 === 23 ? 1 : 0);
       const unitL = s0 === 0 || s0 === 23 ? 0 : 1 << s0;
-      // The largest pattern that rounds to max or below: max + half, less one when a tie there
-      // would go up (max's grid index is odd). At s0 = 0 the grid is float32's: max itself.
-      const odd = s0 === 23 ? 1 : (p.maxBits >>> s0) & 1;
-      const t1 = s0 === 0 ? p.maxBits : p.maxBits + (1 << (s0 - 1)) - odd;
+      const t1 = nearestEvenLimit(p);
       // The binade of max (emax), from its pattern.
       const emax = (p.maxBits >>> 23) - 127;
       if (s0 >= 1 && emax + s0 <= 127) {
