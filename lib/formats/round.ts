@@ -187,7 +187,7 @@ export function roundFloat32Bits(bits: number, spec: FormatSpec, opts: RoundOpti
 
 /**
  * Rounds a number to `spec`. The number is first rounded to float32, the carrier every tensor
- * uses, so this agrees bit for bit with quantize() on a float32 tensor.
+ * uses, so this agrees bit for bit with quantize() on a float32 tensor (a NaN with any NaN).
  */
 export function roundScalar(x: number, spec: FormatSpec, opts: RoundOptions = {}): number {
   return float32FromBits(roundFloat32Bits(float32Bits(x), spec, opts));

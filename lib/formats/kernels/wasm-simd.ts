@@ -6,6 +6,9 @@
 // has no SIMD, or a format is outside what the module handles, the caller runs the JS loop.
 //
 // The .wat says how each rounding mode works; this file turns a RoundPlan into its parameters.
+// Results equal the scalar reference (roundBits) bit for bit, except that a NaN may come out as
+// another NaN than its canonical one (DESIGN.md: any NaN matches), which the fastest nearest-even
+// functions use.
 import { pow2Bits } from "../bits.js";
 import { seedKeys } from "../random.js";
 import { Mode, modeOf, nearestEvenLimit, planFor, type RoundPlan } from "../round.js";
