@@ -2,7 +2,7 @@
 // wabt 1.0.39; `npm run build` (or node lib/formats/kernels/wasm-simd/build.mjs) regenerates it.
 
 /** sha256 of the quantize.wat these bytes were compiled from. */
-export const QUANTIZE_WAT_SHA256 = "cadb49050b284504d84a467a18db2ff921419eb8445125cd95b27e3f5df55ce2";
+export const QUANTIZE_WAT_SHA256 = "97a5ed1e063ac9da199e43e0983eb456e72bacc8c2772394693bcd11090b2d47";
 
 /** The compiled module, base64, per memory: the backend's (plain or shared), or its own. */
 export const QUANTIZE_WASM_BASE64 = {

@@ -38,7 +38,7 @@
   ;; 0 to the top of the signed order and 1..inf below zt.
 
   ;; --------------------------------------------------------------------------------------------
-  ;; Nearest-even, for any format (the four functions below are faster where they apply;
+  ;; Nearest-even, for any format (the five functions below are faster where they apply;
   ;; wasm-simd.ts picks).
   ;;   halfp1  (2^s0 - 1) >> 1, plus 1 when s0 = 23 (the grid index is then the implicit bit, odd),
   ;;           plus 1: roundBits adds half - 1 + lsb, here half - 1 + 1 + (-1 where lsb is 0)
