@@ -2,10 +2,11 @@
 // SIMD module on the backend's own memory ("imported"), the same module copying through a memory
 // of its own ("scratch"), and the JS loop ("js", the fallback where SIMD is missing). Each must
 // equal the cpu kernel (the scalar reference roundBits) bit for bit, where a NaN matches any NaN
-// (DESIGN.md; nearestEvenFloatClamped lets NaN through its float arithmetic): on every vector row, on random
-// bit patterns (every exponent, NaN payloads, subnormals) for every format, rule, saturate and
-// rounding mode, stochastic with the same seeded draws, at lengths that are not multiples of 4, and
-// on tensors large enough to need many scratch chunks. It must write nothing outside its output.
+// (DESIGN.md; the fastest nearest-even functions let NaN through their float arithmetic): on every
+// vector row, on random bit patterns (every exponent, NaN payloads, subnormals) for every format,
+// rule, saturate and rounding mode, stochastic with the same seeded draws, at lengths that are not
+// multiples of 4, and on tensors large enough to need many scratch chunks. It must write nothing
+// outside its output.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { readFileSync } from "node:fs";
 import * as tf from "../../lib/tf.js";
