@@ -1,4 +1,5 @@
 import ts from "typescript";
+import { CHAINED_OPS_REGISTRY, mergedChainedOps } from "./chained-ops.js";
 import type { ModuleResolver } from "./module-resolution.js";
 import { diskPath, programPath } from "./library-paths.js";
 
@@ -84,7 +85,9 @@ export class NotebookHost implements ts.LanguageServiceHost {
     const file = this.#files.get(fileName);
     if (file) return file.snapshot;
     if (!this.#disk.has(fileName)) {
-      const text = ts.sys.readFile(diskPath(fileName));
+      const disk = diskPath(fileName);
+      // tfjs-core's chained ops as one file (see chained-ops.ts); the files as they are otherwise.
+      const text = (disk.endsWith(CHAINED_OPS_REGISTRY) ? mergedChainedOps(disk) : undefined) ?? ts.sys.readFile(disk);
       this.#disk.set(fileName, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
     }
     return this.#disk.get(fileName);
