@@ -6,8 +6,9 @@ import ts from "typescript";
 // own, as a module augmentation of its Tensor class, and register_all_chained_ops.d.ts imports
 // them all. TypeScript merges every module augmentation into its target again for each new
 // program, and the notebook builds a new program for every new cell: ~140 merges into Tensor's
-// members, plus ~140 more files to reuse, were a quarter of checking a new cell (measured). The language service's host therefore shows the program register_all_chained_ops.d.ts as
-// one augmentation holding every chained op's members, with their imports: the same declarations,
+// members, plus ~140 more files to reuse, were a quarter of checking a new cell (measured). The
+// language service's host therefore shows the program register_all_chained_ops.d.ts as one
+// augmentation holding every chained op's members, with their imports: the same declarations,
 // one merge, and the per-op files drop out of the program.
 
 /** The file whose text is replaced, by the end of its path. */

@@ -78,6 +78,16 @@ export function planFor(spec: FormatSpec, saturate = false): RoundPlan {
 }
 
 /**
+ * Whether one float step rounds every finite |x| up to max onto the plan's grid: |x| + C' - C' with
+ * C' = 2^(max(e, emin) + s0) for |x|'s binade e (quantize.wat's nearestEvenFloat). It needs a grid
+ * coarser than float32's (s0 >= 1) and C' a float32 in max's binade (emax + s0 <= 127).
+ */
+export function floatStepFits(p: RoundPlan): boolean {
+  const emax = (p.maxBits >>> 23) - 127;
+  return p.s0 >= 1 && emax + p.s0 <= 127;
+}
+
+/**
  * The largest |x| pattern that rounds to max or below under nearest-even (rounding is monotone,
  * so |x| above it rounds past max): max + half an ulp, less one where a tie there goes up, that
  * is where max's grid index is odd (at s0 = 23 the index is the implicit bit, always odd). At

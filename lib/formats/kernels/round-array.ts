@@ -2,7 +2,7 @@
 // the backends' own Float32Arrays through Int32Array views: no copies, and signed patterns stay
 // small integers in V8 (unsigned ones >= 2^31 would be boxed as heap numbers).
 import { INV_2_32, draw32, seedKeys } from "../random.js";
-import { Mode, modeOf, nearestEvenLimit, planFor, roundBits, type RoundPlan } from "../round.js";
+import { Mode, floatStepFits, modeOf, nearestEvenLimit, planFor, roundBits, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
 
 // Plans are tiny; caching them by attributes saves re-validating the spec on every call of a
@@ -196,17 +196,13 @@ interface BinadeSteps {
 
 const binadeTables = new WeakMap<RoundPlan, BinadeSteps | null>();
 
-/**
- * The float step of quantize.wat's nearestEvenFloat for every binade, or null where it does not
- * apply (s0 = 0, or a C' past float32's range in the format's top binade).
- */
+/** The float step of quantize.wat's nearestEvenFloat for every binade, or null where it does not fit. */
 function binadeSteps(plan: RoundPlan): BinadeSteps | null {
   let steps = binadeTables.get(plan);
   if (steps !== undefined) return steps;
   const emin = plan.efNorm - 127;
-  const emax = (plan.maxBits >>> 23) - 127;
   steps = null;
-  if (plan.s0 >= 1 && emax + plan.s0 <= 127) {
+  if (floatStepFits(plan)) {
     steps = { magic: new Float64Array(256), spacing: new Float64Array(256), perSpacing: new Float64Array(256) };
     for (let ef = 0; ef < 256; ef++) {
       const e = Math.max(ef - 127, emin);

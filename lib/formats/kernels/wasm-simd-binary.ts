@@ -2,7 +2,7 @@
 // wabt 1.0.39; `npm run build` (or node lib/formats/kernels/wasm-simd/build.mjs) regenerates it.
 
 /** sha256 of the quantize.wat these bytes were compiled from. */
-export const QUANTIZE_WAT_SHA256 = "97a5ed1e063ac9da199e43e0983eb456e72bacc8c2772394693bcd11090b2d47";
+export const QUANTIZE_WAT_SHA256 = "97d09e4af630b09b40a2447a57b999b63024fba3c2dad059e673742592fb43e4";
 
 /** The compiled module, base64, per memory: the backend's (plain or shared), or its own. */
 export const QUANTIZE_WASM_BASE64 = {

@@ -11,7 +11,7 @@
 // functions use.
 import { pow2Bits } from "../bits.js";
 import { seedKeys } from "../random.js";
-import { Mode, modeOf, nearestEvenLimit, planFor, type RoundPlan } from "../round.js";
+import { Mode, floatStepFits, modeOf, nearestEvenLimit, planFor, type RoundPlan } from "../round.js";
 import { specOf, type QuantizeAttrs } from "./attrs.js";
 import { QUANTIZE_WASM_BASE64 } from "./wasm-simd-binary.js";
 import { WA, backendMemory, instantiateOn, moduleVariants, type EmscriptenMemoryHolder, type WasmMemory } from "../../wasm-module.js";
@@ -143,9 +143,7 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
       const halfp = (mask0 >>> 1) + (s0 === 23 ? 1 : 0);
       const unitL = s0 === 0 || s0 === 23 ? 0 : 1 << s0;
       const t1 = nearestEvenLimit(p);
-      // The binade of max (emax), from its pattern.
-      const emax = (p.maxBits >>> 23) - 127;
-      if (s0 >= 1 && emax + s0 <= 127) {
+      if (floatStepFits(p)) {
         if (p.signedZero) {
           if (p.overflowBits === p.maxBits) return { run: "nearestEvenFloatClamped", params: [s0 << 23, c, p.maxBits] };
           return { run: "nearestEvenFloatInfNaN", params: [s0 << 23, c, t1, p.overflowBits] };
@@ -154,7 +152,8 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
       }
       if (p.efNorm === 1 && s0 < 23) {
         if (p.signedZero && (p.overflowBits === p.maxBits || (p.overflowBits === INF && p.maxBits + (1 << s0) === INF))) {
-          return { run: "nearestEvenIntClamped", params: [halfp + 1, unitL, mask0, p.overflowBits === INF ? INF : p.maxBits] };
+          // The clamp: max, or inf (which changes nothing).
+          return { run: "nearestEvenIntClamped", params: [halfp + 1, unitL, mask0, p.overflowBits] };
         }
         return { run: "nearestEvenInt", params: [halfp + 1, unitL, mask0, t1, p.overflowBits, zadd, zt] };
       }

@@ -109,11 +109,12 @@
 
   ;; --------------------------------------------------------------------------------------------
   ;; Nearest-even, all float: for formats whose largest binade keeps 2^(emax + s0) a float32
-  ;; (emax + s0 <= 127) and whose grid is coarser than float32's (s0 >= 1): of the named formats,
-  ;; those without -0 (fnuz); the others take nearestEvenFloatClamped or nearestEvenFloatInfNaN,
-  ;; below. The magic constant of the subnormal step works in every binade when it follows the
-  ;; binade: C' = 2^(max(e, emin) + s0), whose float32 spacing is the format's there,
-  ;; 2^(max(e, emin) - M), and |x| < 2^(e+1) <= C' (s0 >= 1), so (|x| + C') - C' is |x| rounded to
+  ;; (emax + s0 <= 127) and whose grid is coarser than float32's (s0 >= 1; round.ts's
+  ;; floatStepFits): of the named formats, those without -0 (fnuz); the others take
+  ;; nearestEvenFloatClamped or nearestEvenFloatInfNaN, below. The magic constant of the
+  ;; subnormal step works in every binade when it follows the binade: C' = 2^(max(e, emin) + s0),
+  ;; whose float32 spacing is the format's there, 2^(max(e, emin) - M), and |x| < 2^(e+1) <= C'
+  ;; (s0 >= 1), so (|x| + C') - C' is |x| rounded to
   ;; nearest-even on the format's grid (a carry to the next binade included). C' is built from
   ;; |x|'s exponent field: (a & 0x7f800000) + (s0 << 23), at least C. Lanes past max (where C' may
   ;; pass float32's range) are replaced by the overflow step, as in nearestEven. About half the
@@ -269,8 +270,9 @@
   ;; Nearest-even, all integer: for formats whose smallest normal is float32's (bias 127) where
   ;; nearestEvenIntClamped (bfloat16, tf32, float32) does not apply. The spacing there is 2^s0
   ;; float32 ulps for every lane, float32 subnormals included (their patterns are linear with the
-  ;; same ulp), so nearestEven's integer step alone is roundBits. Not for s0 = 23, whose parity folded into halfp1 is wrong for float32
-  ;; subnormals (no implicit bit). Parameters as nearestEven's.
+  ;; same ulp), so nearestEven's integer step alone is roundBits. Not for s0 = 23, whose parity
+  ;; folded into halfp1 is wrong for float32 subnormals (no implicit bit). Parameters as
+  ;; nearestEven's.
   (func (export "nearestEvenInt")
     (param $src i32) (param $dst i32) (param $n i32)
     (param $halfp1 i32) (param $unitL i32) (param $mask0 i32)
