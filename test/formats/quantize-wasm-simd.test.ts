@@ -2,7 +2,8 @@
 // SIMD module on the backend's own memory ("imported"), the same module copying through a memory
 // of its own ("scratch"), and the JS loop ("js", the fallback where SIMD is missing). Each must
 // equal the cpu kernel (the scalar reference roundBits) bit for bit, where a NaN matches any NaN
-// (DESIGN.md; the fastest nearest-even functions let NaN through their float arithmetic): on every
+// (DESIGN.md; the fastest nearest-even functions let NaN through their float arithmetic, and they
+// and the trimmed stochastic ones give it the sign of x): on every
 // vector row, on random bit patterns (every exponent, NaN payloads, subnormals) for every format,
 // rule, saturate and rounding mode, stochastic with the same seeded draws, at lengths that are not
 // multiples of 4, and on tensors large enough to need many scratch chunks. It must write nothing
@@ -148,13 +149,15 @@ describe("wasm quantize kernel paths", () => {
       "nearestEvenInt",
       "nearestEvenIntClamped",
       "stochastic",
+      "stochasticClamped",
+      "stochasticInfNaN",
       "towardZero",
     ]);
     // The named formats the benchmarks use take the fast nearest-even functions.
-    const fn = (name: string, saturate = false) => {
+    const fn = (name: string, saturate = false, rounding: Rounding = "nearest-even") => {
       const f = formats.get(name);
       const { exponentBits, mantissaBits, bias, rule } = f;
-      return wasmSimdFunction({ exponentBits, mantissaBits, bias, rule, rounding: "nearest-even", saturate, seed: 0 });
+      return wasmSimdFunction({ exponentBits, mantissaBits, bias, rule, rounding, saturate, seed: 0 });
     };
     expect(["float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn"].map((name) => fn(name))).toEqual(new Array(3).fill("nearestEvenFloatClamped"));
     expect(["float16", "float8_e4m3fn", "float8_e5m2"].map((name) => fn(name, true))).toEqual(new Array(3).fill("nearestEvenFloatClamped"));
@@ -162,6 +165,12 @@ describe("wasm quantize kernel paths", () => {
     // Zero has no sign (fnuz): the sign test stays.
     expect(["float8_e4m3fnuz", "float8_e5m2fnuz"].flatMap((name) => [fn(name), fn(name, true)])).toEqual(new Array(4).fill("nearestEvenFloat"));
     expect(["bfloat16", "tf32", "float32"].flatMap((name) => [fn(name), fn(name, true)])).toEqual(new Array(6).fill("nearestEvenIntClamped"));
+    // Stochastic: the trimmed functions wherever zero has a sign and the format drops 1-22 bits.
+    const stochastic = (name: string, saturate = false) => fn(name, saturate, "stochastic");
+    expect(["float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn"].map((name) => stochastic(name))).toEqual(new Array(3).fill("stochasticClamped"));
+    expect(["float16", "bfloat16", "float8_e4m3fn", "float8_e5m2"].map((name) => stochastic(name, true))).toEqual(new Array(4).fill("stochasticClamped"));
+    expect(["float16", "bfloat16", "tf32", "float8_e4m3fn", "float8_e5m2"].map((name) => stochastic(name))).toEqual(new Array(5).fill("stochasticInfNaN"));
+    expect(["float8_e4m3fnuz", "float8_e5m2fnuz", "float32"].map((name) => stochastic(name))).toEqual(new Array(3).fill("stochastic"));
   });
 
   describe.each(PATHS)("path %s", (path) => {

@@ -8,7 +8,7 @@
 // The .wat says how each rounding mode works; this file turns a RoundPlan into its parameters.
 // Results equal the scalar reference (roundBits) bit for bit, except that a NaN may come out as
 // another NaN than its canonical one (DESIGN.md: any NaN matches), which the fastest nearest-even
-// functions use.
+// functions and the trimmed stochastic ones use.
 import { pow2Bits } from "../bits.js";
 import { seedKeys } from "../random.js";
 import { Mode, floatStepFits, modeOf, nearestEvenLimit, planFor, type RoundPlan } from "../round.js";
@@ -52,6 +52,8 @@ interface Exports {
   nearestEvenIntClamped: RunFn;
   towardZero: RunFn;
   stochastic: RunFn;
+  stochasticClamped: RunFn;
+  stochasticInfNaN: RunFn;
   memory?: WasmMemory;
 }
 
@@ -103,10 +105,21 @@ function scratchInstance(): Exports | null {
 // Parameters.
 
 interface Call {
-  run: "nearestEven" | "nearestEvenFloat" | "nearestEvenFloatClamped" | "nearestEvenFloatInfNaN" | "nearestEvenInt" | "nearestEvenIntClamped" | "towardZero" | "stochastic";
+  run:
+    | "nearestEven"
+    | "nearestEvenFloat"
+    | "nearestEvenFloatClamped"
+    | "nearestEvenFloatInfNaN"
+    | "nearestEvenInt"
+    | "nearestEvenIntClamped"
+    | "towardZero"
+    | StochasticFunction;
   /** Everything after (src, dst, n); for stochastic the last two are k0 and k1. */
   params: number[];
 }
+
+type StochasticFunction = "stochastic" | "stochasticClamped" | "stochasticInfNaN";
+const STOCHASTIC: ReadonlySet<Call["run"]> = new Set<StochasticFunction>(["stochastic", "stochasticClamped", "stochasticInfNaN"]);
 
 const calls = new Map<string, Call | null>();
 
@@ -164,10 +177,14 @@ function makeCall(p: RoundPlan, mode: Mode): Call | null {
     case Mode.Stochastic: {
       const g = 31 - qmin;
       const g1 = Math.min(g, 127);
-      return {
-        run: "stochastic",
-        params: [32 - s0, mask0, c, p.minSubnormalBits, pow2Bits(g1), pow2Bits(g - g1), minNormal, p.maxBits, p.overflowBits, zadd, zt, 0, 0],
-      };
+      const shared = [32 - s0, mask0, c, p.minSubnormalBits, pow2Bits(g1), pow2Bits(g - g1), minNormal, p.maxBits];
+      // The trimmed functions keep the canonical NaN's pattern through the add-and-truncate (its
+      // low 22 bits are zero) and need a shift below 32 (see the .wat); the seed keys go last.
+      if (p.signedZero && s0 >= 1 && s0 <= 22) {
+        if (p.overflowBits === p.maxBits) return { run: "stochasticClamped", params: [...shared, 0, 0] };
+        return { run: "stochasticInfNaN", params: [...shared, p.overflowBits, 0, 0] };
+      }
+      return { run: "stochastic", params: [...shared, p.overflowBits, zadd, zt, 0, 0] };
     }
   }
 }
@@ -181,7 +198,7 @@ export function wasmSimdFunction(attrs: QuantizeAttrs): Call["run"] | null {
 }
 
 function paramsWithSeed(call: Call, attrs: QuantizeAttrs, firstIndex: number): number[] {
-  if (call.run !== "stochastic") return call.params;
+  if (!STOCHASTIC.has(call.run)) return call.params;
   const [k0, k1] = seedKeys(attrs.seed);
   const params = call.params.slice();
   // draw32 counts from i + k0; a chunk that starts at element firstIndex starts its count there.

@@ -438,8 +438,9 @@
           (br $window)))))
 
   ;; --------------------------------------------------------------------------------------------
-  ;; Stochastic. The draw for element i is mix32((i + k0) ^ k1) (draw32). roundBits rounds up
-  ;; when u * 2^s < rem with u = draw / 2^32, i.e. when draw < rem * 2^(32 - s).
+  ;; Stochastic, for any format (stochasticClamped and stochasticInfNaN below are faster where they
+  ;; apply; wasm-simd.ts picks). The draw for element i is mix32((i + k0) ^ k1) (draw32).
+  ;; roundBits rounds up when u * 2^s < rem with u = draw / 2^32, i.e. when draw < rem * 2^(32 - s).
   ;; - At or above the smallest normal, s = s0 and rem = a & mask0, so that is D < rem with
   ;;   D = draw >>> (32 - s0), the draw's top s0 bits; equivalently (mask0 - D) + rem >= 2^s0. So
   ;;   adding (~draw) >>> (32 - s0) to a carries into the kept bits exactly when rounding goes up,
@@ -540,6 +541,182 @@
       (if (i32.lt_u (local.get $p) (local.get $total))
         (then
           ;; The last window starts at element n - 4: its counters are n - 4 + k0 + lane.
+          (local.set $i (i32x4.sub (local.get $i) (i32x4.splat (i32.shr_u (i32.sub (local.get $p) (i32.sub (local.get $total) (i32.const 16))) (i32.const 2)))))
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Stochastic, for the formats with a negative zero and 1 <= s0 <= 22 whose past-max value is
+  ;; max (saturate, fp6, fp4): stochastic with its overflow, NaN and sign tests (12 of its ~36
+  ;; operations per vector) replaced by five, as nearestEvenFloatClamped does for nearest-even:
+  ;; - NaN is made one NaN first, 0x7fc00000: adding 0 quiets a signalling NaN (WebAssembly makes
+  ;;   arithmetic NaN, quiet bit set; the add is exact for every other x), and min_u caps the
+  ;;   quiet ones. Its low s0 bits are zero (s0 <= 22), so the add-and-truncate keeps it.
+  ;; - |x| is then clamped to max: pmin(|x|, max) keeps NaN and maps everything past max, inf
+  ;;   included, to max, whose low s0 bits are zero too, so it rounds to itself.
+  ;; - Every lane takes x's sign bit: NaN's sign does not matter (DESIGN.md: any NaN matches), and
+  ;;   a negative value that rounded to zero gives -0, which the format has.
+  ;; - The addend needs no mask: with 1 <= s0, the shift 32 - s0 leaves fewer than s0 bits.
+  ;; Below the smallest normal as stochastic. Parameters as stochastic's, less the ones it drops.
+  ;;   limit  float32 bits of max
+  (func (export "stochasticClamped")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $shift i32) (param $mask0 i32) (param $c i32) (param $spacing i32)
+    (param $f1 i32) (param $f2 i32) (param $minNormal i32) (param $limit i32)
+    (param $k0 i32) (param $k1 i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vMask0 v128) (local $vC v128) (local $vSpacing v128) (local $vF1 v128)
+    (local $vF2 v128) (local $vMinNormal v128) (local $vLimit v128) (local $vK1 v128)
+    (local $x v128) (local $a v128) (local $b v128) (local $r v128) (local $d v128) (local $sub v128)
+    (local $i v128)
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vSpacing (i32x4.splat (local.get $spacing)))
+    (local.set $vF1 (i32x4.splat (local.get $f1)))
+    (local.set $vF2 (i32x4.splat (local.get $f2)))
+    (local.set $vMinNormal (i32x4.splat (local.get $minNormal)))
+    (local.set $vLimit (i32x4.splat (local.get $limit)))
+    (local.set $vK1 (i32x4.splat (local.get $k1)))
+    (local.set $i (i32x4.add (i32x4.splat (local.get $k0)) (v128.const i32x4 0 1 2 3)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $d (v128.xor (local.get $i) (local.get $vK1)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 16))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x21f0aaad 0x21f0aaad 0x21f0aaad 0x21f0aaad)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x735a2d97 0x735a2d97 0x735a2d97 0x735a2d97)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a
+          (f32x4.pmin
+            (i32x4.min_u
+              (v128.and
+                (f32x4.add (local.get $x) (v128.const i32x4 0 0 0 0))
+                (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+              (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000))
+            (local.get $vLimit)))
+        (local.set $b
+          (v128.andnot
+            (i32x4.add (local.get $a) (i32x4.shr_u (v128.not (local.get $d)) (local.get $shift)))
+            (local.get $vMask0)))
+        (local.set $sub (i32x4.lt_s (local.get $a) (local.get $vMinNormal)))
+        (if (v128.any_true (local.get $sub))
+          (then
+            (local.set $r (f32x4.sub (f32x4.add (local.get $a) (local.get $vC)) (local.get $vC)))
+            (local.set $r
+              (f32x4.sub (local.get $r) (v128.and (f32x4.gt (local.get $r) (local.get $a)) (local.get $vSpacing))))
+            (local.set $r
+              (f32x4.add
+                (local.get $r)
+                (v128.and
+                  (i32x4.gt_s
+                    (i32x4.trunc_sat_f32x4_s
+                      (f32x4.ceil
+                        (f32x4.mul
+                          (f32x4.mul (f32x4.sub (local.get $a) (local.get $r)) (local.get $vF1))
+                          (local.get $vF2))))
+                    (i32x4.shr_u (local.get $d) (i32.const 1)))
+                  (local.get $vSpacing))))
+            (local.set $b (v128.bitselect (local.get $r) (local.get $b) (local.get $sub)))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $i (i32x4.add (local.get $i) (v128.const i32x4 4 4 4 4)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
+          (local.set $i (i32x4.sub (local.get $i) (i32x4.splat (i32.shr_u (i32.sub (local.get $p) (i32.sub (local.get $total) (i32.const 16))) (i32.const 2)))))
+          (local.set $p (i32.sub (local.get $total) (i32.const 16)))
+          (local.set $end (local.get $total))
+          (br $window)))))
+
+  ;; --------------------------------------------------------------------------------------------
+  ;; Stochastic, for the formats with a negative zero and 1 <= s0 <= 22 whose past-max value is
+  ;; inf (ieee: float16, float8_e5m2, bfloat16, tf32) or NaN (fn unsaturated: float8_e4m3fn):
+  ;; stochasticClamped with the clamp replaced by an overflow test after the rounding, as in
+  ;; stochastic but in one max_u: a lane past max (inf and NaN included: the canonical NaN and inf
+  ;; keep their patterns through the add-and-truncate) takes max_u(b, ovf), which is ovf, or NaN
+  ;; where b is NaN (the largest pattern).
+  ;;   maxBits  float32 bits of max
+  ;;   ovf      inf or NaN
+  (func (export "stochasticInfNaN")
+    (param $src i32) (param $dst i32) (param $n i32)
+    (param $shift i32) (param $mask0 i32) (param $c i32) (param $spacing i32)
+    (param $f1 i32) (param $f2 i32) (param $minNormal i32) (param $maxBits i32) (param $ovf i32)
+    (param $k0 i32) (param $k1 i32)
+    (local $p i32) (local $end i32) (local $total i32)
+    (local $vMask0 v128) (local $vC v128) (local $vSpacing v128) (local $vF1 v128)
+    (local $vF2 v128) (local $vMinNormal v128) (local $vMax v128) (local $vOvf v128) (local $vK1 v128)
+    (local $x v128) (local $a v128) (local $b v128) (local $r v128) (local $d v128) (local $sub v128)
+    (local $i v128)
+    (local.set $vMask0 (i32x4.splat (local.get $mask0)))
+    (local.set $vC (i32x4.splat (local.get $c)))
+    (local.set $vSpacing (i32x4.splat (local.get $spacing)))
+    (local.set $vF1 (i32x4.splat (local.get $f1)))
+    (local.set $vF2 (i32x4.splat (local.get $f2)))
+    (local.set $vMinNormal (i32x4.splat (local.get $minNormal)))
+    (local.set $vMax (i32x4.splat (local.get $maxBits)))
+    (local.set $vOvf (i32x4.splat (local.get $ovf)))
+    (local.set $vK1 (i32x4.splat (local.get $k1)))
+    (local.set $i (i32x4.add (i32x4.splat (local.get $k0)) (v128.const i32x4 0 1 2 3)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $total) (i32.const -16)))
+    (loop $window
+      (loop $vector
+        (local.set $d (v128.xor (local.get $i) (local.get $vK1)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 16))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x21f0aaad 0x21f0aaad 0x21f0aaad 0x21f0aaad)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $d (i32x4.mul (local.get $d) (v128.const i32x4 0x735a2d97 0x735a2d97 0x735a2d97 0x735a2d97)))
+        (local.set $d (v128.xor (local.get $d) (i32x4.shr_u (local.get $d) (i32.const 15))))
+        (local.set $x (v128.load (i32.add (local.get $src) (local.get $p))))
+        (local.set $a
+          (i32x4.min_u
+            (v128.and
+              (f32x4.add (local.get $x) (v128.const i32x4 0 0 0 0))
+              (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+            (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)))
+        (local.set $b
+          (v128.andnot
+            (i32x4.add (local.get $a) (i32x4.shr_u (v128.not (local.get $d)) (local.get $shift)))
+            (local.get $vMask0)))
+        (local.set $b
+          (i32x4.max_u (local.get $b) (v128.and (i32x4.gt_s (local.get $b) (local.get $vMax)) (local.get $vOvf))))
+        (local.set $sub (i32x4.lt_s (local.get $a) (local.get $vMinNormal)))
+        (if (v128.any_true (local.get $sub))
+          (then
+            (local.set $r (f32x4.sub (f32x4.add (local.get $a) (local.get $vC)) (local.get $vC)))
+            (local.set $r
+              (f32x4.sub (local.get $r) (v128.and (f32x4.gt (local.get $r) (local.get $a)) (local.get $vSpacing))))
+            (local.set $r
+              (f32x4.add
+                (local.get $r)
+                (v128.and
+                  (i32x4.gt_s
+                    (i32x4.trunc_sat_f32x4_s
+                      (f32x4.ceil
+                        (f32x4.mul
+                          (f32x4.mul (f32x4.sub (local.get $a) (local.get $r)) (local.get $vF1))
+                          (local.get $vF2))))
+                    (i32x4.shr_u (local.get $d) (i32.const 1)))
+                  (local.get $vSpacing))))
+            (local.set $b (v128.bitselect (local.get $r) (local.get $b) (local.get $sub)))))
+        (v128.store
+          (i32.add (local.get $dst) (local.get $p))
+          (v128.or
+            (local.get $b)
+            (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $i (i32x4.add (local.get $i) (v128.const i32x4 4 4 4 4)))
+        (br_if $vector (i32.lt_u (local.get $p) (local.get $end))))
+      (if (i32.lt_u (local.get $p) (local.get $total))
+        (then
           (local.set $i (i32x4.sub (local.get $i) (i32x4.splat (i32.shr_u (i32.sub (local.get $p) (i32.sub (local.get $total) (i32.const 16))) (i32.const 2)))))
           (local.set $p (i32.sub (local.get $total) (i32.const 16)))
           (local.set $end (local.get $total))
