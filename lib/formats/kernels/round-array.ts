@@ -111,29 +111,25 @@ export function roundArray(src: Float32Array, dst: Float32Array, attrs: Quantize
       // Up when u * 2^s < rem (u = draw / 2^32, rem in float32 ulps, spacing 2^s ulps).
       // Normal range: when the draw's top s0 bits D are below rem; D - rem (both below 2^23) is
       // negative exactly then, and its sign, spread by >> 31, selects the unit.
-      // Below it: when u < q = (|x| - t) / 2^qmin, t the grid value at or below |x| (q and u are
-      // in [0, 1), exact); ceil(q - u) is 1 exactly then, else 0. t is the nearest grid value less
-      // one spacing where that is above |x|: ceil((t - |x|) / 2^qmin) is 1 exactly then.
+      // Below it: |x| / 2^qmin is exact in float64 (a power-of-two scaling of a float32); its
+      // floor is the index of the grid value at or below |x| and the rest q is in [0, 1), as is u
+      // (32 bits: q - u is exact too); ceil(q - u) is 1 when u < q, else 0 (or -0).
       const [k0, k1] = seedKeys(attrs.seed);
       const binades = tiny ? binadeSteps(plan) : null;
       if (binades !== null && mixesRanges(from, minNormal)) {
         // The step below the smallest normal in every binade, with that binade's spacing (as the
         // one-float-step nearest-even loop above, and for the same reason).
-        const { magic, spacing: spacings, perSpacing: perSpacings } = binades;
+        const { spacing: spacings, perSpacing: perSpacings } = binades;
         for (let i = 0; i < n; i++) {
           const x = from[i]!;
           const a = x & 0x7fffffff;
           const draw = draw32(k0, k1, i);
           if (a <= maxBits) {
-            const e = a >>> 23;
-            const m = magic[e]!;
-            const step = spacings[e]!;
-            const perStep = perSpacings[e]!;
-            const ax = Math.abs(src[i]!);
-            let t = Math.fround(ax + m) - m;
-            t -= step * Math.ceil((t - ax) * perStep);
-            t += step * Math.ceil((ax - t) * perStep - draw * INV_2_32);
-            dst[i] = t * ((x >> 31) | 1) + zero;
+            // |x| in units of its binade's spacing: exact, as |x| / 2^qmin below.
+            const scaled = Math.abs(src[i]!) * perSpacings[a >>> 23]!;
+            const index = Math.floor(scaled);
+            const up = Math.ceil(scaled - index - draw * INV_2_32);
+            dst[i] = (index + up) * spacings[x >>> 23]! + zero;
           } else {
             to[i] = roundBits(x, plan, Mode.Stochastic, draw * INV_2_32);
           }
@@ -155,11 +151,10 @@ export function roundArray(src: Float32Array, dst: Float32Array, attrs: Quantize
             }
           }
         } else if (tiny) {
-          const ax = Math.abs(src[i]!);
-          let t = Math.fround(ax + c) - c;
-          t -= spacing * Math.ceil((t - ax) * perSpacing);
-          t += spacing * Math.ceil((ax - t) * perSpacing - draw * INV_2_32);
-          dst[i] = t * ((x >> 31) | 1) + zero;
+          const scaled = Math.abs(src[i]!) * perSpacing;
+          const index = Math.floor(scaled);
+          const up = Math.ceil(scaled - index - draw * INV_2_32);
+          dst[i] = (index + up) * spacing * ((x >> 31) | 1) + zero;
           continue;
         }
         to[i] = roundBits(x, plan, Mode.Stochastic, draw * INV_2_32);
@@ -189,8 +184,9 @@ export function mixesRanges(bits: Int32Array, minNormal: number): boolean {
 interface BinadeSteps {
   /** C' = 2^(max(ef - 127, emin) + s0), whose float32 spacing is the format's in that binade. */
   magic: Float64Array;
-  /** The format's spacing there, C' / 2^23, and its inverse. */
+  /** The format's spacing there, C' / 2^23, with x's sign (indexed by x's top 9 bits). */
   spacing: Float64Array;
+  /** 1 / spacing (by exponent field). */
   perSpacing: Float64Array;
 }
 
@@ -203,11 +199,12 @@ function binadeSteps(plan: RoundPlan): BinadeSteps | null {
   const emin = plan.efNorm - 127;
   steps = null;
   if (floatStepFits(plan)) {
-    steps = { magic: new Float64Array(256), spacing: new Float64Array(256), perSpacing: new Float64Array(256) };
+    steps = { magic: new Float64Array(256), spacing: new Float64Array(512), perSpacing: new Float64Array(256) };
     for (let ef = 0; ef < 256; ef++) {
       const e = Math.max(ef - 127, emin);
       steps.magic[ef] = 2 ** (e + plan.s0);
       steps.spacing[ef] = 2 ** (e + plan.s0 - 23);
+      steps.spacing[ef + 256] = -steps.spacing[ef]!;
       steps.perSpacing[ef] = 2 ** (23 - e - plan.s0);
     }
   }
