@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Every identifier a binding introduces: `x`, or each leaf of a destructuring pattern

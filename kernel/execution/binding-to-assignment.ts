@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Turns a declaration's binding (`x`, `{ a, b: [c = 1, ...d] }`) into the equivalent assignment

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 import { bindingNames } from "./binding-names.js";
 import { bindingToAssignmentTarget } from "./binding-to-assignment.js";
 import { HOOKS } from "./hooks-name.js";

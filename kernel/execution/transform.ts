@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 import { CellCompileError } from "./compile-error.js";
 import { globalizeTransformer, type GlobalizeReport } from "./globalize-transformer.js";
 import { importTransformer } from "./import-transformer.js";

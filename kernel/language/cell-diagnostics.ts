@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /** A diagnostic of a candidate cell, positioned in the cell (1-based). */
 export interface CellDiagnostic {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 
 // tfjs-core declares each chained op (`t.add(b)`, `t.conv2d(...)`: ~140 of them) in a file of its
 // own, as a module augmentation of its Tensor class, and register_all_chained_ops.d.ts imports

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * How every cell is checked. The runtime (transform.ts) compiles cells for ES2022 in Node, so the

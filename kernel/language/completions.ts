@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 import { hideImportAlias } from "./quick-info.js";
 
 export interface CompletionItem {

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 interface Held {
   file: ts.SourceFile;

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Turning a committed cell into declarations that later cells see as globals.

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 import { CHAINED_OPS_REGISTRY, mergedChainedOps } from "./chained-ops.js";
 import type { ModuleResolver } from "./module-resolution.js";
 import { diskPath, programPath } from "./library-paths.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Resolves imports the way a cell's `import` is loaded at run time: from the notebook folder's

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Declarations for `var`s declared inside top-level loops and blocks of a cell

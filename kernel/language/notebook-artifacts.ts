@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Diagnostics that come from modelling a notebook as files, not from the user's code. Anything

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 
 /**
  * Parses a cell on its own (for its names and syntax errors) the way the checker parses it: as a

@@ -1,5 +1,5 @@
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 import { parseDiagnostics, toCellDiagnostics, type CellDiagnostic } from "./cell-diagnostics.js";
 import { nestedVarDeclarations } from "./nested-var-declarations.js";
 import { notebookCompilerOptions } from "./compiler-options.js";

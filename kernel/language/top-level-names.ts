@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "#typescript";
 import { bindingNames } from "../execution/binding-names.js";
 
 /** The names a cell declares at top level, as the type checker sees them. */
