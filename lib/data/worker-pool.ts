@@ -192,7 +192,7 @@ async function compileWorker(srcDir: string): Promise<URL> {
   const root = cacheRoot(srcDir);
   const dir = join(root, hash.digest("hex").slice(0, 16));
   if (!existsSync(join(dir, "worker.js"))) {
-    const ts = (await import("#typescript")).default; // only on a cache miss: it takes a while to load
+    const ts = (await import("typescript")).default; // only on a cache miss: it takes a second to load
     const tmp = `${dir}.${process.pid}.${Date.now()}`;
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
