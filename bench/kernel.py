@@ -14,6 +14,10 @@ Measures, for each kernel:
   startup    KernelManager.start_kernel() to wait_for_ready() (ms; median): the same plus
              jupyter_client's readiness polling (it also waits for an iopub message, up to 0.2 s
              per try, and starts over without one)
+  first result
+             KernelManager.start_kernel() to the execute_reply and idle of the first cell, a
+             trivial typed one sent right after wait_for_ready (ms; median): what Restart & Run
+             All waits before its first output (the kernel loads its compiler, library and typings)
   execute    execute_request -> execute_reply + idle round trip of a trivial typed cell (p50/p95 ms),
              the same cell re-run, and a new cell each time (new names, so the checker sees new text)
   wire       the same re-run round trip sent and read with jupyter_client's Session on plain
@@ -37,6 +41,11 @@ CELLS = {
     "typescript": ("const n: number = 1; n + 1", "const n{i}: number = {i}; n{i} + 1", "Math.flo"),
     "python": ("n: int = 1; n + 1", "n{i}: int = {i}; n{i} + 1", "import math; math.flo"),
 }
+
+
+def cells_for(km):
+    """The benchmark's cells in the kernel's language."""
+    return CELLS["typescript" if km.kernel_spec.language.lower() == "typescript" else "python"]
 
 
 def percentile(values, q):
@@ -164,14 +173,18 @@ def measure(kernel_name, runs, starts):
     first_replies = [first_reply(kernel_name) for _ in range(starts)]
     first_replies_eager = [first_reply_eager(kernel_name) for _ in range(starts)]
     startups = []
+    first_results = []
     for _ in range(starts):
-        km, kc, startup = start(kernel_name)
-        startups.append(startup)
+        km, kc, t0 = launch(kernel_name)
+        kc.wait_for_ready(timeout=60)
+        startups.append((time.perf_counter() - t0) * 1000)
+        cell = cells_for(km)[0]
+        kc.execute_interactive(cell, timeout=120, output_hook=lambda msg: None)
+        first_results.append((time.perf_counter() - t0) * 1000)
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     km, kc, _ = start(kernel_name)
-    language = km.kernel_spec.language.lower()
-    cell, new_cell, completion = CELLS["typescript" if language == "typescript" else "python"]
+    cell, new_cell, completion = cells_for(km)
     kc.execute_interactive(cell, timeout=120, output_hook=lambda msg: None)  # load everything once
     execute = round_trips(kc, lambda i: kc.execute(cell, store_history=False), runs)
     execute_new = round_trips(kc, lambda i: kc.execute(new_cell.format(i=i), store_history=False), runs)
@@ -183,6 +196,7 @@ def measure(kernel_name, runs, starts):
         "first_kernel_info_reply_ms": statistics.median(first_replies),
         "first_kernel_info_reply_eager_client_ms": statistics.median(first_replies_eager),
         "startup_ms": statistics.median(startups),
+        "first_result_ms": statistics.median(first_results),
         "execute_p50_ms": percentile(execute, 50),
         "execute_p95_ms": percentile(execute, 95),
         "execute_wire_p50_ms": percentile(wire, 50),
