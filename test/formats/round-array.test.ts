@@ -6,6 +6,7 @@
 // (spread over every exponent, so mostly the one-float-step loop) and with its values below the
 // smallest normal left out (the integer-step loop).
 import { describe, expect, it } from "vitest";
+import { float32Bits } from "../../lib/formats/bits.js";
 import { formats, type Format } from "../../lib/formats/index.js";
 import type { QuantizeAttrs } from "../../lib/formats/kernels/attrs.js";
 import { mixesRanges, roundArray } from "../../lib/formats/kernels/round-array.js";
@@ -16,14 +17,9 @@ import { FORMATS, boundaries, patterns } from "./patterns.js";
 const ROUNDINGS: readonly Rounding[] = ["nearest-even", "toward-zero", "stochastic"];
 const hex = (b: number) => (b >>> 0).toString(16).padStart(8, "0");
 
-/** float32 pattern of a format's smallest normal. */
-function minNormalBits(format: Format): number {
-  return new Uint32Array(new Float32Array([format.minNormal]).buffer)[0]!;
-}
-
 function mismatches(format: Format, rounding: Rounding, saturate: boolean, seed: number, normalOnly: boolean): string[] {
   const spread = [...patterns(4099, seed)];
-  const values = normalOnly ? spread.filter((b) => (b & 0x7fffffff) >= minNormalBits(format)) : spread;
+  const values = normalOnly ? spread.filter((b) => (b & 0x7fffffff) >= float32Bits(format.minNormal)) : spread;
   const input = Uint32Array.from([...values, ...boundaries(format)]);
   const out = new Float32Array(input.length);
   const { exponentBits, mantissaBits, bias, rule } = format;
@@ -52,7 +48,7 @@ describe("roundArray", () => {
 
   it("takes the one-float-step loop only where values below the smallest normal are common", () => {
     const bits = (xs: number[]) => new Int32Array(new Float32Array(xs).buffer);
-    const fp4 = minNormalBits(formats.get("float4_e2m1fn"));
+    const fp4 = float32Bits(formats.get("float4_e2m1fn").minNormal);
     const normal = Array.from({ length: 1000 }, (_, i) => 1 + (i % 7));
     expect(mixesRanges(bits(normal), fp4)).toBe(false);
     // Zeros too (ReLU outputs): the integer loop's branch sends them below the smallest normal.

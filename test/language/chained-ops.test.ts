@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHAINED_OPS_REGISTRY, mergedChainedOps } from "../../kernel/language/chained-ops.js";
 import { NotebookHost } from "../../kernel/language/host.js";
 import { programPath } from "../../kernel/language/library-paths.js";
-import { NotebookLanguageService } from "../../kernel/language/service.js";
+import { REPO, temporaryNotebook } from "../helpers/notebook.js";
 
-const REPO = path.resolve(import.meta.dirname, "../..");
 const REGISTRY = path.join(REPO, "node_modules", CHAINED_OPS_REGISTRY);
 const OPS = path.dirname(REGISTRY);
 
@@ -78,8 +77,6 @@ describe("mergedChainedOps", () => {
 });
 
 describe("a notebook using chained ops", () => {
-  let folder: string;
-  let ls: NotebookLanguageService;
   // As lib/tf.ts: tfjs-core's index does not load the chained ops' declarations, tsamp does.
   const prelude = [
     'import * as __tf from "@tensorflow/tfjs-core";',
@@ -90,27 +87,20 @@ describe("a notebook using chained ops", () => {
     "",
   ].join("\n");
 
-  beforeAll(() => {
-    folder = mkdtempSync(path.join(tmpdir(), "tsamp-chained-ls-"));
-    ls = new NotebookLanguageService({ cwd: folder, preludeDts: prelude, fallbackModuleRoots: [REPO] });
-  });
-  afterAll(() => {
-    ls.dispose();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  const notebook = temporaryNotebook(prelude, "tsamp-chained-ls-");
 
   it("is shown the merged file in place of the registry", () => {
-    const host = new NotebookHost(folder, {});
+    const host = new NotebookHost(notebook.folder, {});
     const text = host.getScriptSnapshot(programPath(REGISTRY))!;
     expect(text.getText(0, text.getLength())).toBe(mergedChainedOps(REGISTRY));
   });
 
   it("checks chained ops as tfjs declares them", () => {
     const cell = "const t = tf.zeros([2, 2]);\nconst u: tf.Tensor2D = t.add(t).mul(2).transpose();\nconst c = tf.zeros([1, 4, 4, 1]).conv2d(tf.ones([2, 2, 1, 1]), 1, 'same');\nu.shape";
-    expect(ls.check(cell)).toEqual([]);
-    const [wrong] = ls.check("tf.zeros([2]).cast(3);");
+    expect(notebook.ls.check(cell)).toEqual([]);
+    const [wrong] = notebook.ls.check("tf.zeros([2]).cast(3);");
     expect(wrong).toMatchObject({ code: 2345, line: 1 });
-    expect(ls.quickInfo("tf.zeros([2]).conv2d", 18).plain).toContain("Tensor<Rank>.conv2d<T>(filter: tf.Tensor4D | TensorLike4D, strides:");
-    expect(ls.complete("tf.zeros([2]).resh", 18).matches).toContain("reshape");
+    expect(notebook.ls.quickInfo("tf.zeros([2]).conv2d", 18).plain).toContain("Tensor<Rank>.conv2d<T>(filter: tf.Tensor4D | TensorLike4D, strides:");
+    expect(notebook.ls.complete("tf.zeros([2]).resh", 18).matches).toContain("reshape");
   });
 });

@@ -1,61 +1,49 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { NotebookLanguageService } from "../../kernel/language/service.js";
+import { REPO, temporaryNotebook } from "../helpers/notebook.js";
 
 // The notebook folder is an empty temporary folder: packages and @types/node must come from the
 // fallback root (this repository), as they do for a notebook anywhere on disk.
-const REPO = path.resolve(import.meta.dirname, "../..");
 const PRELUDE = "declare global {\n  /** Shows a value. */\n  const display: (value: unknown) => void;\n}\n";
-let folder: string;
-let ls: NotebookLanguageService;
-
-beforeAll(() => {
-  folder = mkdtempSync(path.join(tmpdir(), "tsamp-ls-"));
-  ls = new NotebookLanguageService({ cwd: folder, preludeDts: PRELUDE, fallbackModuleRoots: [REPO] });
-});
-
-afterAll(() => {
-  ls.dispose();
-  rmSync(folder, { recursive: true, force: true });
-});
+const notebook = temporaryNotebook(PRELUDE, "tsamp-ls-");
 
 /** Checks a cell, expects it to be clean, and commits it (as the kernel does when it runs). */
 function run(source: string): void {
-  expect(ls.check(source)).toEqual([]);
-  ls.commit(source);
+  expect(notebook.ls.check(source)).toEqual([]);
+  notebook.ls.commit(source);
 }
 
 describe("diagnostics", () => {
   it("points a type error at the cell's line and column", () => {
-    const [d, ...rest] = ls.check("const a = 1;\nconst b: string = a;");
+    const [d, ...rest] = notebook.ls.check("const a = 1;\nconst b: string = a;");
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ line: 2, column: 7, endLine: 2, endColumn: 8, code: 2322, category: "error" });
     expect(d!.message).toBe("Type 'number' is not assignable to type 'string'.");
   });
 
   it("reports syntax errors with their position", () => {
-    const [d] = ls.check("const ok = 1;\nconst = 2;");
+    const [d] = notebook.ls.check("const ok = 1;\nconst = 2;");
     expect(d).toMatchObject({ line: 2, column: 7, category: "error" });
   });
 
   it("flattens message chains", () => {
-    const [d] = ls.check("const o: { a: { b: number } } = { a: { b: 'x' } };");
+    const [d] = notebook.ls.check("const o: { a: { b: number } } = { a: { b: 'x' } };");
     expect(d!.code).toBe(2322);
     expect(d!.message).toContain("string");
   });
 
   it("accepts top-level await, for await, type-only cells and the prelude", () => {
-    expect(ls.check("await Promise.resolve(1);\nfor await (const v of [Promise.resolve(1)]) v.toFixed();")).toEqual([]);
-    expect(ls.check("interface OnlyType { a: number }\ntype Alias = OnlyType[];")).toEqual([]);
-    expect(ls.check("display(1);")).toEqual([]);
+    expect(notebook.ls.check("await Promise.resolve(1);\nfor await (const v of [Promise.resolve(1)]) v.toFixed();")).toEqual([]);
+    expect(notebook.ls.check("interface OnlyType { a: number }\ntype Alias = OnlyType[];")).toEqual([]);
+    expect(notebook.ls.check("display(1);")).toEqual([]);
   });
 
   it("resolves node: builtins and packages from the fallback root", () => {
     const cell = 'import { join } from "node:path";\nimport { SourceMapConsumer } from "source-map-js";\nconst v: string = join("a");\nSourceMapConsumer.GREATEST_LOWER_BOUND.toFixed();';
-    expect(ls.check(cell)).toEqual([]);
-    const [missing] = ls.check('import nope from "no-such-package-tsamp";');
+    expect(notebook.ls.check(cell)).toEqual([]);
+    const [missing] = notebook.ls.check('import nope from "no-such-package-tsamp";');
     expect(missing!.code).toBe(2307);
   });
 });
@@ -63,21 +51,21 @@ describe("diagnostics", () => {
 describe("earlier cells", () => {
   it("knows a committed name with its type", () => {
     run("const counted = 1 + 1;");
-    const info = ls.quickInfo("counted", "counted".length);
+    const info = notebook.ls.quickInfo("counted", "counted".length);
     expect(info.found).toBe(true);
     expect(info.plain).toBe("const counted: number");
     expect(info.markdown).toContain("```typescript\nconst counted: number\n```");
-    const [d] = ls.check('const s: string = counted;');
+    const [d] = notebook.ls.check('const s: string = counted;');
     expect(d!.code).toBe(2322);
   });
 
   it("lets a later cell redeclare a const with another type", () => {
     run("const redo = 1;");
     run('const redo = "s";');
-    expect(ls.check("redo.toUpperCase();")).toEqual([]);
-    expect(ls.check("const n: number = redo;")[0]?.code).toBe(2322);
+    expect(notebook.ls.check("redo.toUpperCase();")).toEqual([]);
+    expect(notebook.ls.check("const n: number = redo;")[0]?.code).toBe(2322);
     run("let redo = [1, 2];");
-    expect(ls.check("redo.push(3);")).toEqual([]);
+    expect(notebook.ls.check("redo.push(3);")).toEqual([]);
   });
 
   it("carries classes, interfaces, types, enums, namespaces and functions over", () => {
@@ -95,7 +83,7 @@ describe("earlier cells", () => {
       ].join("\n"),
     );
     expect(
-      ls.check(
+      notebook.ls.check(
         [
           "const p: Point = { x: 1, y: add(1, 2) };",
           "const pr: Pair<string> = ['a', 'b'];",
@@ -106,8 +94,8 @@ describe("earlier cells", () => {
         ].join("\n"),
       ),
     ).toEqual([]);
-    expect(ls.check("const bad: Point = { x: 1 };")[0]?.code).toBe(2741);
-    const info = ls.quickInfo("add(1, 2)", 3);
+    expect(notebook.ls.check("const bad: Point = { x: 1 };")[0]?.code).toBe(2741);
+    const info = notebook.ls.quickInfo("add(1, 2)", 3);
     expect(info.plain).toContain("function add(a: number, b: number): number");
     expect(info.plain).toContain("Adds two numbers.");
   });
@@ -116,37 +104,37 @@ describe("earlier cells", () => {
     const cell = "declare global { const kernelFlag: number; class GlobalThing {} }\nimport * as os from 'node:os';\nenum Mode { A }\nconst once = os.EOL;";
     run(cell);
     run(cell);
-    expect(ls.check("const m: Mode = Mode.A;\nkernelFlag.toFixed();\nnew GlobalThing();")).toEqual([]);
+    expect(notebook.ls.check("const m: Mode = Mode.A;\nkernelFlag.toFixed();\nnew GlobalThing();")).toEqual([]);
   });
 
   it("makes an import of one cell usable in the next", () => {
     run('import * as path from "node:path";\nimport { readFileSync } from "node:fs";\nimport type { Stats } from "node:fs";');
-    expect(ls.check('const j: string = path.join("a", "b");\nconst st: Stats | undefined = undefined;\nreadFileSync;')).toEqual([]);
-    expect(ls.quickInfo("path", 4).plain).not.toContain("__tsamp");
+    expect(notebook.ls.check('const j: string = path.join("a", "b");\nconst st: Stats | undefined = undefined;\nreadFileSync;')).toEqual([]);
+    expect(notebook.ls.quickInfo("path", 4).plain).not.toContain("__tsamp");
   });
 });
 
 describe("quick info", () => {
   it("shows signature, documentation and JSDoc tags", () => {
     run("/**\n * Scales a value.\n * @param v the value\n * @returns v times k\n */\nfunction scale(v: number, k = 2) { return v * k; }");
-    const info = ls.quickInfo("scale(3)", 2);
+    const info = notebook.ls.quickInfo("scale(3)", 2);
     expect(info.plain).toBe("function scale(v: number, k?: number): number\n\nScales a value.\n\n@param v the value\n@returns v times k");
     expect(info.markdown).toContain("```typescript\nfunction scale(v: number, k?: number): number\n```\n\nScales a value.");
   });
 
   it("describes the function being called inside its parentheses, and reports nothing found", () => {
-    expect(ls.quickInfo("Math.max(", 9).plain).toContain("max(...values: number[]): number");
-    expect(ls.quickInfo("   ", 1).found).toBe(false);
+    expect(notebook.ls.quickInfo("Math.max(", 9).plain).toContain("max(...values: number[]): number");
+    expect(notebook.ls.quickInfo("   ", 1).found).toBe(false);
   });
 });
 
 describe("completion", () => {
   it("lists members after a dot, with types and signatures", () => {
-    const result = ls.complete("Math.", 5);
+    const result = notebook.ls.complete("Math.", 5);
     expect(result.matches).toContain("floor");
     expect(result.cursorStart).toBe(5);
     expect(result.cursorEnd).toBe(5);
-    const narrowed = ls.complete("Math.flo", 8);
+    const narrowed = notebook.ls.complete("Math.flo", 8);
     expect(narrowed.matches).toEqual(["floor"]);
     expect(narrowed.cursorStart).toBe(5);
     expect(narrowed.items[0]).toMatchObject({ text: "floor", type: "method" });
@@ -155,34 +143,24 @@ describe("completion", () => {
 
   it("lists names of earlier cells and of the prelude by prefix", () => {
     run("const myNotebookValue = { answer: 42 };");
-    const result = ls.complete("const z = myNote", 16);
+    const result = notebook.ls.complete("const z = myNote", 16);
     expect(result.matches).toEqual(["myNotebookValue"]);
     expect([result.cursorStart, result.cursorEnd]).toEqual([10, 16]);
-    expect(ls.complete("myNotebookValue.", 16).matches).toEqual(["answer"]);
-    expect(ls.complete("displ", 5).matches).toContain("display");
+    expect(notebook.ls.complete("myNotebookValue.", 16).matches).toEqual(["answer"]);
+    expect(notebook.ls.complete("displ", 5).matches).toContain("display");
   });
 });
 
 describe("a long notebook", () => {
   // A service of its own: these tests look at how TypeScript rebuilds its program.
-  let dir: string;
-  let nb: NotebookLanguageService;
+  // A module whose import augments the global scope (kept through the cell's imports shim).
+  const long = temporaryNotebook(PRELUDE, "tsamp-ls-long-", (dir) =>
+    writeFileSync(path.join(dir, "augment.ts"), "declare global { var augmentedByImport: number; }\nexport {};\n"),
+  );
   const runCell = (source: string) => {
-    expect(nb.check(source), source).toEqual([]);
-    nb.commit(source);
+    expect(long.ls.check(source), source).toEqual([]);
+    long.ls.commit(source);
   };
-
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "tsamp-ls-long-"));
-    // A module whose import augments the global scope (kept through the cell's imports shim).
-    writeFileSync(path.join(dir, "augment.ts"), "declare global { var augmentedByImport: number; }\nexport {};\n");
-    nb = new NotebookLanguageService({ cwd: dir, preludeDts: PRELUDE, fallbackModuleRoots: [REPO] });
-  });
-
-  afterAll(() => {
-    nb.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   /** Cell i of a notebook that cycles through every kind of top-level declaration. */
   function cell(i: number): string {
@@ -214,7 +192,7 @@ describe("a long notebook", () => {
     runCell('import "./augment";');
     for (let i = 0; i < 100; i++) runCell(cell(i));
     expect(
-      nb.check(
+      long.ls.check(
         [
           "const a: number = c90 + c0; const b: string = f91(1) + f1(2);",
           "const i: T93 = [{ n: 1 }]; const e: E93 = E93.B; const p: string = join94('a', 'b'); fs94.readFileSync; assert94(true);",
@@ -224,7 +202,7 @@ describe("a long notebook", () => {
         ].join("\n"),
       ),
     ).toEqual([]);
-    const wrong = nb.check("const w1: string = c90;\nconst w2: number = gen96;\nconst w3: number = st97;\nnew K92().twice();\nshared.toUpperCase();");
+    const wrong = long.ls.check("const w1: string = c90;\nconst w2: number = gen96;\nconst w3: number = st97;\nnew K92().twice();\nshared.toUpperCase();");
     expect(wrong.map((d) => [d.line, d.code])).toEqual([
       [1, 2322],
       [2, 2322],
@@ -233,11 +211,11 @@ describe("a long notebook", () => {
       [5, 2339],
     ]);
     expect(wrong[1]!.message).toBe("Type 'SourceMapGenerator' is not assignable to type 'number'.");
-    expect(nb.quickInfo("f91", 3).plain).toBe("function f91(x: number): string\n\nDoc 91.");
-    expect(nb.quickInfo("gen96", 5).plain).toBe("const gen96: SourceMapGenerator");
-    expect(nb.complete("gen96.toS", 9).matches).toEqual(["toString"]);
-    expect(nb.complete("__tsa", 5).matches).toEqual([]); // the service's own globals stay hidden
-    expect(nb.complete("const z = joi", 13).matches).toEqual(["join14", "join24", "join34", "join4", "join44", "join54", "join64", "join74", "join84", "join94"]);
+    expect(long.ls.quickInfo("f91", 3).plain).toBe("function f91(x: number): string\n\nDoc 91.");
+    expect(long.ls.quickInfo("gen96", 5).plain).toBe("const gen96: SourceMapGenerator");
+    expect(long.ls.complete("gen96.toS", 9).matches).toEqual(["toString"]);
+    expect(long.ls.complete("__tsa", 5).matches).toEqual([]); // the service's own globals stay hidden
+    expect(long.ls.complete("const z = joi", 13).matches).toEqual(["join14", "join24", "join34", "join4", "join44", "join54", "join64", "join74", "join84", "join94"]);
   });
 
   it("reuses the whole program when a cell without imports is committed", () => {
@@ -245,8 +223,8 @@ describe("a long notebook", () => {
     let files = 0;
     /** Checks a cell; returns how TypeScript built the program, or "slots" when the root files changed. */
     const checked = (source: string) => {
-      expect(nb.check(source), source).toEqual([]);
-      const after = nb.programReuse();
+      expect(long.ls.check(source), source).toEqual([]);
+      const after = long.ls.programReuse();
       const slotsAdded = after.files !== files; // a new batch of contribution slots
       files = after.files;
       return slotsAdded ? "slots" : after.reuse;
@@ -266,7 +244,7 @@ describe("a long notebook", () => {
       for (let i = 0; i < 40; i++) {
         const [committed, next] = loop(i);
         reuse.push(checked(committed!));
-        nb.commit(committed!);
+        long.ls.commit(committed!);
         reuse.push(checked(next!));
       }
       // The first check of a loop changes the cell's own imports; the first declaration that
@@ -280,44 +258,44 @@ describe("a long notebook", () => {
     // The aliasing check looks the package's file up in the program, which knows library files
     // under another name than resolution answers with (library-paths.ts).
     runCell('const smAlias = await import("source-map-js");\nconst genAlias = new smAlias.SourceMapGenerator();');
-    expect(nb.moduleAliases()).toContain("source-map-js");
-    expect(nb.check("const genAlias2: number = genAlias;")[0]?.message).toBe("Type 'SourceMapGenerator' is not assignable to type 'number'.");
+    expect(long.ls.moduleAliases()).toContain("source-map-js");
+    expect(long.ls.check("const genAlias2: number = genAlias;")[0]?.message).toBe("Type 'SourceMapGenerator' is not assignable to type 'number'.");
   });
 
   it("answers a re-run of the last cell from the same program, and still sees a change", () => {
     runCell("let rerun = 1;");
     runCell("let rerun = 1;");
-    expect(nb.check("let rerun = 1;")).toEqual([]);
-    nb.commit("let rerun = 1;");
-    expect(nb.check("const r: number = rerun;")).toEqual([]);
+    expect(long.ls.check("let rerun = 1;")).toEqual([]);
+    long.ls.commit("let rerun = 1;");
+    expect(long.ls.check("const r: number = rerun;")).toEqual([]);
     runCell('let rerun = "now a string";');
-    expect(nb.check("const r: number = rerun;")[0]?.code).toBe(2322);
+    expect(long.ls.check("const r: number = rerun;")[0]?.code).toBe(2322);
     runCell("let rerun = 1;");
-    expect(nb.check("const r: number = rerun;")).toEqual([]);
+    expect(long.ls.check("const r: number = rerun;")).toEqual([]);
   });
 
   it("shares parsed files with another service in the same folder", async () => {
-    const other = new NotebookLanguageService({ cwd: dir, preludeDts: PRELUDE, fallbackModuleRoots: [REPO] });
+    const other = new NotebookLanguageService({ cwd: long.folder, preludeDts: PRELUDE, fallbackModuleRoots: [REPO] });
     try {
       other.check("const mine: string = 'x';");
       other.commit("const mine: string = 'x';");
       expect(other.check("const c: number = c90;")[0]?.code).toBe(2304);
-      expect(nb.check("const m: string = mine;")[0]?.code).toBe(2304);
+      expect(long.ls.check("const m: string = mine;")[0]?.code).toBe(2304);
       expect(other.check("const m: string = mine;")).toEqual([]);
-      expect(nb.check("const c: number = c90;")).toEqual([]);
+      expect(long.ls.check("const c: number = c90;")).toEqual([]);
     } finally {
       other.commit("const droppedWithTheService = 1;"); // pending when disposed: dropped
       other.dispose();
     }
     await new Promise(setImmediate);
-    expect(nb.check("const c: number = c90;")).toEqual([]);
+    expect(long.ls.check("const c: number = c90;")).toEqual([]);
   });
 
   it("commits when the event loop is next free, and before any later request", async () => {
-    nb.commit("const committedWhenIdle = 1;");
+    long.ls.commit("const committedWhenIdle = 1;");
     await new Promise(setImmediate);
-    expect(nb.check("const n: number = committedWhenIdle;")).toEqual([]);
-    nb.commit('const committedWhenIdle = "s";');
-    expect(nb.quickInfo("committedWhenIdle", 3).plain).toBe('const committedWhenIdle: "s"');
+    expect(long.ls.check("const n: number = committedWhenIdle;")).toEqual([]);
+    long.ls.commit('const committedWhenIdle = "s";');
+    expect(long.ls.quickInfo("committedWhenIdle", 3).plain).toBe('const committedWhenIdle: "s"');
   });
 });

@@ -104,22 +104,17 @@ function scratchInstance(): Exports | null {
 // ---------------------------------------------------------------------------------------------
 // Parameters.
 
+/** A function of quantize.wat. */
+type FunctionName = Exclude<keyof Exports, "memory">;
+
 interface Call {
-  run:
-    | "nearestEven"
-    | "nearestEvenFloat"
-    | "nearestEvenFloatClamped"
-    | "nearestEvenFloatInfNaN"
-    | "nearestEvenInt"
-    | "nearestEvenIntClamped"
-    | "towardZero"
-    | StochasticFunction;
+  run: FunctionName;
   /** Everything after (src, dst, n); for stochastic the last two are k0 and k1. */
   params: number[];
 }
 
-type StochasticFunction = "stochastic" | "stochasticClamped" | "stochasticInfNaN";
-const STOCHASTIC: ReadonlySet<Call["run"]> = new Set<StochasticFunction>(["stochastic", "stochasticClamped", "stochasticInfNaN"]);
+/** The functions that take the seed's keys. */
+const STOCHASTIC: ReadonlySet<FunctionName> = new Set<FunctionName>(["stochastic", "stochasticClamped", "stochasticInfNaN"]);
 
 const calls = new Map<string, Call | null>();
 
